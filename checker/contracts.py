@@ -1,0 +1,176 @@
+"""Contracts (contracts/*.yaml): loaded with positions, checked against their rule templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import CheckError, shorten
+from .models import Clause, Contract
+from .templates import LoadedTemplate, validation_error
+from .yamlload import load_yaml, plain, position
+
+EVENT_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class LoadedContract:
+    contract: Contract
+    file: Path
+    tree: Any
+
+    def where(self, loc: tuple[int | str, ...]) -> tuple[int | None, int | None]:
+        return position(self.tree, loc)
+
+    def clause_line(self, index: int) -> int:
+        line, _ = self.where(("contract", "clauses", index))
+        return line or 1
+
+    def fail(self, loc: tuple[int | str, ...], message: str) -> CheckError:
+        line, col = self.where(loc)
+        return CheckError(message, self.file, line, col)
+
+
+def parse_contract_tree(file: Path, tree: Any) -> LoadedContract:
+    if not isinstance(tree, dict) or "contract" not in tree:
+        raise CheckError("a contract file must have a top-level 'contract' mapping", file, 1, 1)
+    extra = [k for k in tree if k != "contract"]
+    if extra:
+        line, col = position(tree, (extra[0],))
+        raise CheckError(f"unknown top-level key {extra[0]!r}", file, line, col)
+    try:
+        contract = Contract.model_validate(plain(tree["contract"]))
+    except ValidationError as exc:
+        wrapped = {"contract": tree["contract"]}
+        err = validation_error(file, wrapped, exc, "contract")
+        line, col = position(tree, ("contract", *_loc(exc)))
+        raise CheckError(err.message if err.message.startswith("contract") else "contract." + err.message, file, line, col) from None
+    return LoadedContract(contract, file, tree)
+
+
+def _loc(exc: ValidationError) -> tuple[int | str, ...]:
+    return tuple(p for p in exc.errors()[0]["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+
+
+def load_contract(file: Path, templates: dict[str, LoadedTemplate]) -> LoadedContract:
+    loaded = parse_contract_tree(file, load_yaml(file))
+    check_contract(loaded, templates)
+    return loaded
+
+
+def check_contract(loaded: LoadedContract, templates: dict[str, LoadedTemplate]) -> None:
+    """References and parameters: every clause names a template and fills it correctly."""
+    c = loaded.contract
+    if c.expires < c.effective:
+        raise loaded.fail(("contract", "expires"), f"expires {c.expires} is before effective {c.effective}")
+    party_ids = [p.id for p in c.parties]
+    if len(set(party_ids)) != len(party_ids):
+        raise loaded.fail(("contract", "parties"), "two parties share an id")
+    seen: dict[str, int] = {}
+    for index, clause in enumerate(c.clauses):
+        if clause.id in seen:
+            raise loaded.fail(("contract", "clauses", index, "id"),
+                              f"clause id {clause.id!r} is used twice (first at clause {seen[clause.id] + 1})")
+        seen[clause.id] = index
+    for index, clause in enumerate(c.clauses):
+        if clause.template not in templates:
+            raise loaded.fail(("contract", "clauses", index, "template"),
+                              f"unknown rule template {clause.template!r}; known: {', '.join(sorted(templates))}")
+        template = templates[clause.template].template
+        if template.kind != "obligation":
+            raise loaded.fail(("contract", "clauses", index, "template"),
+                              f"template {clause.template!r} is a {template.kind} template, not an obligation")
+        resolve_parameters(loaded, index, clause, templates[clause.template])
+
+
+def resolve_parameters(loaded: LoadedContract, index: int, clause: Clause, template: LoadedTemplate) -> dict[str, Any]:
+    """The clause's parameter values, typed and checked against the template's schema."""
+    c = loaded.contract
+    specs = template.template.parameters
+    base = ("contract", "clauses", index, "parameters")
+    for name in clause.parameters:
+        if name not in specs:
+            raise loaded.fail((*base, name),
+                              f"unknown parameter {name!r} for template {clause.template!r}; known: {', '.join(sorted(specs))}")
+    values: dict[str, Any] = {"clause": clause.id}
+    for name, spec in specs.items():
+        if name not in clause.parameters:
+            if spec.default is None:
+                raise loaded.fail(("contract", "clauses", index),
+                                  f"clause {clause.id!r} lacks parameter {name!r} ({spec.type}): {spec.doc}")
+            raw: Any = spec.default
+        else:
+            pv = clause.parameters[name]
+            if pv.definition is not None:
+                if pv.definition not in c.definitions:
+                    raise loaded.fail((*base, name),
+                                      f"unknown definition {pv.definition!r}; known: {', '.join(sorted(c.definitions)) or 'none'}")
+                raw = c.definitions[pv.definition].value
+            else:
+                raw = pv.value
+        try:
+            values[name] = coerce(spec.type, raw, c)
+        except ValueError as exc:
+            raise loaded.fail((*base, name), f"parameter {name!r}: {exc}") from None
+    return values
+
+
+def coerce(kind: str, raw: Any, contract: Contract) -> Any:
+    parties = {p.id for p in contract.parties}
+    clauses = {cl.id for cl in contract.clauses}
+    if kind == "party":
+        if raw not in parties:
+            raise ValueError(f"{shorten(raw)} is not a party of the contract ({', '.join(sorted(parties))})")
+        return raw
+    if kind == "string":
+        if not isinstance(raw, str):
+            raise ValueError(f"expected text, got {shorten(raw)}")
+        return raw
+    if kind in ("strings", "event_types", "clauses"):
+        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+            raise ValueError(f"expected a list of names, got {shorten(raw)}")
+        if kind == "event_types":
+            bad = [v for v in raw if not EVENT_TYPE_RE.match(v)]
+            if bad:
+                raise ValueError(f"{bad[0]!r} is not a snake_case event type")
+        if kind == "clauses":
+            unknown = [v for v in raw if v not in clauses]
+            if unknown:
+                raise ValueError(f"unknown clause {unknown[0]!r}")
+        return tuple(raw)
+    if kind == "days":
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            raise ValueError(f"expected a whole number of days ≥ 0, got {shorten(raw)}")
+        return raw
+    if kind in ("percent", "money"):
+        amount = to_decimal(raw)
+        if amount < 0 or (kind == "percent" and amount > 100):
+            raise ValueError(f"{amount} is out of range ({'0–100' if kind == 'percent' else '≥ 0'})")
+        return amount
+    if kind == "date":
+        if not isinstance(raw, dt.date):
+            raise ValueError(f"expected a date YYYY-MM-DD, got {shorten(raw)}")
+        return raw
+    raise ValueError(f"unknown parameter type {kind!r}")
+
+
+def to_decimal(raw: Any) -> Decimal:
+    if isinstance(raw, bool):
+        raise ValueError(f"expected a number, got {shorten(raw)}")
+    if isinstance(raw, (int, Decimal)):
+        return Decimal(raw)
+    if isinstance(raw, (float, str)):
+        try:
+            amount = Decimal(str(raw).replace("_", ""))
+        except InvalidOperation:
+            raise ValueError(f"expected a number, got {shorten(raw)}") from None
+        if not amount.is_finite():
+            raise ValueError(f"expected a finite number, got {shorten(raw)}")
+        return amount
+    raise ValueError(f"expected a number, got {shorten(raw)}")

@@ -1,0 +1,167 @@
+"""The small condition language of rule templates: checked at load, evaluated without eval()."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+DAY = 86400
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: bool(a == b),
+    "!=": lambda a, b: bool(a != b),
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}
+ENGINE_OPERATORS = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+REF_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+FUNCTIONS = ("plus", "minus", "days")
+TESTS = ("exists", "missing", "nonempty")
+
+
+class ExpressionError(ValueError):
+    """A malformed condition or operand; the message says which and why."""
+
+
+class Missing:
+    """The value of a measure that found nothing: every comparison with it is false."""
+
+    def __repr__(self) -> str:
+        return "missing"
+
+
+MISSING = Missing()
+
+
+def is_reference(value: Any, roots: set[str]) -> bool:
+    if not isinstance(value, str):
+        return False
+    if value.startswith("$"):
+        return True
+    return bool(REF_RE.match(value)) and value.split(".", 1)[0] in roots
+
+
+def check_operand(value: Any, roots: set[str], params: set[str], where: str) -> None:
+    """Refuse unknown aliases, parameters and functions when a template is loaded."""
+    if isinstance(value, dict):
+        if len(value) != 1 or next(iter(value)) not in FUNCTIONS:
+            raise ExpressionError(f"{where}: unknown function {shorten_keys(value)}; known: {', '.join(FUNCTIONS)}")
+        name, args = next(iter(value.items()))
+        if name == "days":
+            check_operand(args, roots, params, where)
+            return
+        if not isinstance(args, list) or len(args) != 2:
+            raise ExpressionError(f"{where}: {name} takes a list of two operands")
+        for arg in args:
+            check_operand(arg, roots, params, where)
+        return
+    if isinstance(value, str):
+        if value.startswith("$"):
+            if value[1:] not in params:
+                raise ExpressionError(f"{where}: unknown parameter {value!r}")
+            return
+        if REF_RE.match(value) and "." in value and value.split(".", 1)[0] not in roots:
+            raise ExpressionError(
+                f"{where}: unknown alias {value.split('.', 1)[0]!r} in {value!r}; known: {', '.join(sorted(roots))}"
+            )
+
+
+def shorten_keys(value: dict[str, Any]) -> str:
+    return "{" + ", ".join(map(str, value)) + "}"
+
+
+def check_condition(
+    cond: Any, roots: set[str], params: set[str], where: str,
+    lhs_roots: set[str] | None = None, lhs_any_field: bool = False,
+) -> None:
+    if isinstance(cond, dict):
+        if len(cond) != 1 or next(iter(cond)) not in TESTS:
+            raise ExpressionError(f"{where}: unknown test {shorten_keys(cond)}; known: {', '.join(TESTS)}")
+        target = next(iter(cond.values()))
+        if not isinstance(target, str) or target.split(".", 1)[0] not in roots:
+            raise ExpressionError(f"{where}: {next(iter(cond))} needs a known name, got {target!r}")
+        return
+    if not isinstance(cond, list) or len(cond) != 3:
+        raise ExpressionError(f"{where}: a condition is [left, operator, right] or {{exists: name}}, got {cond!r}")
+    lhs, op, rhs = cond
+    if op not in COMPARISONS:
+        raise ExpressionError(f"{where}: unknown operator {op!r}; known: {', '.join(COMPARISONS)}")
+    allowed = roots if lhs_roots is None else lhs_roots
+    field_ok = lhs_any_field and isinstance(lhs, str) and "." not in lhs and bool(REF_RE.match(lhs))
+    if not (field_ok or is_reference(lhs, allowed) or isinstance(lhs, dict)):
+        raise ExpressionError(f"{where}: the left side {lhs!r} must name a value ({', '.join(sorted(allowed))}, or $parameter)")
+    check_operand(lhs, allowed, params, where)
+    check_operand(rhs, roots, params, where)
+
+
+class Scope:
+    """Resolves names for evaluation: parameters, measures, the obligation, builtins."""
+
+    def __init__(
+        self,
+        params: Mapping[str, Any],
+        names: Mapping[str, Any],
+        lookup: Callable[[Any, str], Any],
+        field: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.params = params
+        self.names = names
+        self.lookup = lookup
+        self.field = field
+
+    def value(self, operand: Any, lhs: bool = False) -> Any:
+        if isinstance(operand, dict):
+            name, args = next(iter(operand.items()))
+            if name == "days":
+                return _number(self.value(args)) * DAY
+            left, right = (self.value(a) for a in args)
+            if left is MISSING or right is MISSING:
+                return MISSING
+            return left + right if name == "plus" else left - right
+        if isinstance(operand, str):
+            if operand.startswith("$"):
+                return self.params[operand[1:]]
+            root, _, rest = operand.partition(".")
+            if REF_RE.match(operand) and root in self.names:
+                current = self.names[root]
+                for part in rest.split(".") if rest else []:
+                    if current is MISSING:
+                        return MISSING
+                    current = self.lookup(current, part)
+                return current
+            if lhs and self.field is not None and "." not in operand:
+                return self.field(operand)
+        return operand
+
+    def test(self, cond: Any) -> bool:
+        if isinstance(cond, dict):
+            kind, target = next(iter(cond.items()))
+            value = self.value(target)
+            present = value is not MISSING and value is not None and value != []
+            if kind == "exists":
+                return present
+            if kind == "missing":
+                return not present
+            return present and len(value) > 0
+        lhs, op, rhs = cond
+        left, right = self.value(lhs, lhs=True), self.value(rhs)
+        if left is MISSING or right is MISSING or left is None or right is None:
+            return False
+        try:
+            return COMPARISONS[op](left, right)
+        except TypeError:
+            raise ExpressionError(f"cannot compare {left!r} {op} {right!r}") from None
+
+    def all(self, conds: list[Any]) -> bool:
+        return all(self.test(c) for c in conds)
+
+
+def _number(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise ExpressionError(f"a number of days is needed, got {value!r}")
+    return int(value)

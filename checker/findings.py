@@ -1,0 +1,88 @@
+"""Findings and the result of one check: what every output format renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import VERDICT_ORDER, Event
+
+
+def finding_id(clause: str, trigger: str, instance: str) -> str:
+    digest = hashlib.sha256("\x1f".join((clause, trigger, instance)).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:16]
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.timezone.utc).isoformat()
+
+
+@dataclass
+class Finding:
+    id: str
+    clause: str
+    rule: str
+    verdict: str
+    reason: str
+    severity: str
+    message: str
+    events: list[Event]
+    time: dt.datetime
+    due: dt.datetime | None
+    instance: str = ""
+    obligation: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def sort_key(self, clause_order: dict[str, int]) -> tuple[Any, ...]:
+        return (clause_order[self.clause], self.time, self.events[0].seq, self.instance, self.obligation)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "clause": self.clause,
+            "rule": self.rule,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "severity": self.severity,
+            "message": self.message,
+            "events": [e.id for e in self.events],
+            "time": iso(self.time),
+            "due": iso(self.due),
+        }
+
+
+@dataclass
+class CheckResult:
+    contract_id: str
+    contract_file: str
+    event_sources: list[str]
+    as_of: dt.datetime
+    findings: list[Finding]
+    uncovered: list[Event]
+    out_of_term: list[Event]
+    after_as_of: list[Event]
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    unexercised_clauses: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        counts = {v: 0 for v in VERDICT_ORDER}
+        for f in self.findings:
+            counts[f.verdict] += 1
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "schema": "contract-check/findings/1",
+            "contract": {"id": self.contract_id, "file": self.contract_file},
+            "as_of": iso(self.as_of),
+            "summary": self.summary(),
+            "findings": [f.to_json() for f in self.findings],
+            "uncovered_events": [e.id for e in self.uncovered],
+            "out_of_term_events": [e.id for e in self.out_of_term],
+            "after_as_of_events": [e.id for e in self.after_as_of],
+        }
+        if self.skipped:
+            doc["skipped_lines"] = self.skipped
+        return doc

@@ -1,0 +1,187 @@
+"""Pydantic models of what users write: contracts, clauses, rule templates, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+KEBAB = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SNAKE = r"^[a-z][a-z0-9_]*$"
+
+Verdict = Literal["breach", "grey", "pending", "ok", "info"]
+VERDICT_ORDER: tuple[str, ...] = ("breach", "grey", "pending", "ok", "info")
+Severity = Literal["high", "medium", "low"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- contracts -------------------------------------------------------------------------
+
+
+class Party(Strict):
+    id: str = Field(pattern=SNAKE)
+    name: str
+    role: str = ""
+
+
+class Definition(Strict):
+    value: Any
+    unit: str = ""
+    text: str = ""
+    assumption: str | None = None
+
+
+class ParamValue(Strict):
+    """A clause parameter: a literal, or a reference to a definition; maybe an assumption."""
+
+    value: Any = None
+    definition: str | None = None
+    assumption: str | None = None
+
+
+class Clause(Strict):
+    id: str = Field(pattern=KEBAB)
+    section: str
+    title: str = ""
+    text: str
+    template: str = Field(pattern=KEBAB)
+    severity: Severity = "medium"
+    parameters: dict[str, ParamValue] = Field(default_factory=dict)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _wrap_literals(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        wrapped: dict[str, Any] = {}
+        for name, item in value.items():
+            is_ref = isinstance(item, dict) and set(item) and set(item) <= {"value", "definition", "assumption"}
+            wrapped[name] = item if is_ref else {"value": item}
+        return wrapped
+
+
+class Contract(Strict):
+    id: str = Field(pattern=KEBAB)
+    title: str
+    parties: list[Party] = Field(min_length=1)
+    effective: dt.date
+    expires: dt.date
+    definitions: dict[str, Definition] = Field(default_factory=dict)
+    clauses: list[Clause] = Field(min_length=1)
+
+
+# --- rule templates --------------------------------------------------------------------
+
+ParamType = Literal[
+    "party", "string", "strings", "event_types", "days", "percent", "money", "clauses", "date"
+]
+
+
+class ParamSpec(Strict):
+    type: ParamType
+    doc: str
+    default: Any = None
+
+
+class FactSpec(Strict):
+    """How an event becomes an engine fact of one role."""
+
+    types: str | list[str]
+    where: list[list[Any]] = Field(default_factory=list)
+    each: str | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    partition: str | None = None
+    broadcast: bool = False
+
+
+class MeasureSpec(Strict):
+    first: str | None = None
+    last: str | None = None
+    all: str | None = None
+    sum: str | None = None
+    of: str | None = None
+    where: list[Any] = Field(default_factory=list)
+    minus: list[Any] | None = None
+
+
+class Effect(Strict):
+    end_clauses: str | list[str]
+
+
+class VerdictRow(Strict):
+    when: list[Any]
+    verdict: Verdict
+    reason: str = Field(pattern=KEBAB)
+    final: bool = True
+    message: str
+    evidence: list[str] = Field(default_factory=list)
+    effect: Effect | None = None
+
+
+class AmountDue(Strict):
+    percent: Any
+    of: str
+    cumulative_cap: Any = None
+
+
+class ObligationSpec(Strict):
+    name: str = Field(pattern=KEBAB)
+    opened_by: str
+    instance: str | None = None
+    deadline_days: int | str | None = None
+    amount_due: AmountDue | None = None
+    evidence: dict[str, list[list[Any]]] = Field(default_factory=dict)
+    measures: dict[str, MeasureSpec] = Field(default_factory=dict)
+    verdicts: list[VerdictRow] = Field(min_length=1)
+
+
+class ScopeSpec(Strict):
+    within: list[list[Any]]
+
+
+class RuleTemplate(Strict):
+    id: str = Field(pattern=KEBAB)
+    title: str
+    summary: str
+    kind: Literal["obligation", "scope"] = "obligation"
+    parameters: dict[str, ParamSpec] = Field(default_factory=dict)
+    facts: dict[str, FactSpec] = Field(default_factory=dict)
+    obligations: list[ObligationSpec] = Field(default_factory=list)
+    scope: ScopeSpec | None = None
+
+
+# --- events ----------------------------------------------------------------------------
+
+
+class Event(BaseModel):
+    """One event of the log; type-specific fields live in `fields`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    id: str
+    time: dt.datetime
+    type: str
+    actor: str
+    fields: dict[str, Any]
+    file: str
+    line: int
+    seq: int
+
+    @property
+    def epoch(self) -> int:
+        return int(self.time.timestamp())
+
+    def get(self, name: str) -> Any:
+        if name in ("id", "type", "actor"):
+            return getattr(self, name)
+        if name == "time":
+            return self.epoch
+        return self.fields.get(name)
+
+
+MoneyValue = Decimal

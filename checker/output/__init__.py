@@ -1,0 +1,1 @@
+"""Renderers of a CheckResult: one module per format."""

@@ -1,0 +1,11 @@
+"""The findings document (schema contract-check/findings/1): byte-identical for the same input."""
+
+from __future__ import annotations
+
+import orjson
+
+from ..findings import CheckResult
+
+
+def render(result: CheckResult) -> str:
+    return orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"

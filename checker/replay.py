@@ -1,0 +1,290 @@
+"""Event-time replay: events in time order, judgments at deadlines and at the as-of time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from decimal import Decimal
+from itertools import groupby
+from typing import Any
+
+from .compiler import CompiledClause, CompiledObligation, Interner, compile_clause
+from .contracts import LoadedContract
+from .engine import EngineSession
+from .errors import CheckError, InternalError
+from .events import EventLog
+from .findings import CheckResult, Finding
+from .models import Event
+from .templates import PARAM_IN_PATH_RE, LoadedTemplate
+from .scope import ContractTerm
+from .verdicts import Obligation, judge, make_finding
+
+PARTITIONS = 64
+
+
+class ClauseRun:
+    """One clause's engine session and its open obligations."""
+
+    def __init__(self, compiled: CompiledClause, replay: Replay) -> None:
+        self.compiled = compiled
+        self.replay = replay
+        self.engine = EngineSession(compiled.ruleset, self.on_action, PARTITIONS)
+        self.open: dict[int, Obligation] = {}
+        self.judges: list[tuple[int, int]] = []
+        self.ledger: dict[str, Decimal] = {}
+        self.has_effects = any(row.effect for ob in compiled.template.obligations for row in ob.verdicts)
+
+    def on_action(self, rule: str, bindings: dict[str, Any]) -> None:
+        ob_name, _, what = rule.partition("|")
+        number = bindings["o"]["n"]
+        ob = self.open.get(number)
+        if ob is None:
+            raise InternalError(f"engine fired {rule} for obligation {number}, which is not open")
+        if what == "judge":
+            self.replay.judge(self, ob, bindings["j"]["t"])
+            return
+        fact = bindings["x"]
+        event = self.replay.by_seq[fact["e"]]
+        item = self.replay.items[fact["m"]] if "m" in fact else None
+        ob.evidence.setdefault(what, []).append((event, item))
+
+    def schedule(self, when: int, number: int) -> None:
+        heapq.heappush(self.judges, (when, number))
+
+
+class Replay:
+    def __init__(
+        self,
+        contract: LoadedContract,
+        templates: dict[str, LoadedTemplate],
+        log: EventLog,
+        as_of: dt.datetime | None,
+    ) -> None:
+        self.contract = contract
+        self.log = log
+        self.intern = Interner()
+        self.by_id = {e.id: e for e in log.events}
+        self.by_seq = {e.seq: e for e in log.events}
+        self.items: list[Any] = []
+        self.item_codes: dict[Any, int] = {}
+        latest = max((e.time for e in log.events), default=None)
+        effective = dt.datetime.combine(contract.contract.effective, dt.time(), dt.timezone.utc)
+        self.as_of_time: dt.datetime = as_of or latest or effective
+        self.as_of_epoch = int(self.as_of_time.timestamp())
+        self.clauses = [
+            compile_clause(contract, i, templates[c.template], self.intern)
+            for i, c in enumerate(contract.contract.clauses)
+        ]
+        self.term = ContractTerm(contract, templates)
+        self.findings: list[Finding] = []
+        self.numbers = 0
+        self.ended: dict[str, int] = {}
+        self.triggered: set[int] = set()
+        self.suppressed: set[int] = set()
+        self.opened = 0
+
+    # -- input checks ------------------------------------------------------------------
+    def check_references(self) -> None:
+        parties = {p.id for p in self.contract.contract.parties}
+        for event in self.log.events:
+            if event.actor not in parties:
+                raise CheckError(
+                    f"event {event.id!r}: actor {event.actor!r} is not a party of contract "
+                    f"{self.contract.contract.id!r} ({', '.join(sorted(parties))})",
+                    event.file, event.line,
+                )
+            ref = event.fields.get("ref")
+            if ref is not None and ref not in self.by_id:
+                raise CheckError(f"event {event.id!r}: 'ref' names no event of the log: {ref!r}", event.file, event.line)
+
+    # -- the replay ----------------------------------------------------------------------
+    def run(self) -> CheckResult:
+        self.check_references()
+        ordered = sorted(self.log.events, key=lambda e: (e.time, e.seq))
+        as_of = self.as_of_time
+        in_scope: list[Event] = []
+        out_of_term: list[Event] = []
+        after: list[Event] = []
+        for event in ordered:
+            if not self.term.contains(event):
+                out_of_term.append(event)
+            elif event.time > as_of:
+                after.append(event)
+            else:
+                in_scope.append(event)
+        runs = [ClauseRun(c, self) for c in self.clauses]
+        # Clauses whose verdicts end other clauses go first at each instant.
+        order = sorted(runs, key=lambda r: (not r.has_effects, r.compiled.index))
+        try:
+            for epoch, group_iter in groupby(in_scope, key=lambda e: e.epoch):
+                group = list(group_iter)
+                self.run_judges_before(order, epoch)
+                for run in order:
+                    self.feed(run, group, epoch)
+                    run.engine.drain()
+                    self.run_judges_at(run, epoch)
+            self.run_judges_before(order, self.as_of_epoch + 1)
+        finally:
+            for run in runs:
+                run.engine.close()
+        leftover = [ob for run in runs for ob in run.open.values()]
+        if leftover:
+            raise InternalError(f"{len(leftover)} obligation(s) ended without a verdict")
+        if self.opened != len(self.findings):
+            raise InternalError(f"{self.opened} obligations opened but {len(self.findings)} verdicts given")
+        return self.result(in_scope, out_of_term, after)
+
+    def run_judges_before(self, order: list[ClauseRun], epoch: int) -> None:
+        while True:
+            ready = [(run.judges[0][0], run.compiled.index, run) for run in order if run.judges and run.judges[0][0] < epoch]
+            if not ready:
+                return
+            _, _, run = min(ready, key=lambda r: (r[0], r[1]))
+            self.run_judges_at(run, run.judges[0][0])
+
+    def run_judges_at(self, run: ClauseRun, epoch: int) -> None:
+        while run.judges and run.judges[0][0] == epoch:
+            _, number = heapq.heappop(run.judges)
+            ob = run.open.get(number)
+            if ob is None:
+                continue
+            fact = {"r": run.compiled.judge_code, "n": number, "t": epoch}
+            asserted = run.engine.assert_fact(ob.partition, fact)
+            run.engine.drain()
+            run.engine.retract_fact(asserted)
+
+    def feed(self, run: ClauseRun, group: list[Event], epoch: int) -> None:
+        compiled = run.compiled
+        for event in group:
+            roles = compiled.by_type.get(event.type)
+            if not roles:
+                continue
+            for role in roles:
+                if not role.accepts(event):
+                    continue
+                for item in role.items(event):
+                    attrs = {name: get(event, item, self.by_id.get) for name, get in role.attributes.items()}
+                    key = None if role.partition is None else role.partition(event, item, self.by_id.get)
+                    fact: dict[str, Any] = {"r": role.code, "t": epoch, "e": event.seq, "i": self.intern(event.id)}
+                    if item is not None:
+                        fact["m"] = self.item_code(item)
+                    for name, value in attrs.items():
+                        if value is not None:
+                            fact["a_" + name] = value if isinstance(value, int) and not isinstance(value, bool) else self.intern(value)
+                    if role.is_evidence:
+                        if role.spec.broadcast:
+                            for partition in range(PARTITIONS):
+                                run.engine.assert_fact(partition, dict(fact))
+                        elif key is not None:
+                            code = self.intern(key)
+                            fact["k"] = code
+                            run.engine.assert_fact(code % PARTITIONS, dict(fact))
+                    for compiled_ob in role.opens:
+                        if key is None:
+                            continue
+                        self.open_obligation(run, compiled_ob, event, item, attrs, dict(fact), key, epoch)
+
+    def item_code(self, item: Any) -> int:
+        code = self.item_codes.get(item)
+        if code is None:
+            code = len(self.items)
+            self.items.append(item)
+            self.item_codes[item] = code
+        return code
+
+    def open_obligation(
+        self, run: ClauseRun, compiled_ob: CompiledObligation, event: Event, item: Any,
+        attrs: dict[str, Any], fact: dict[str, Any], key: Any, epoch: int,
+    ) -> None:
+        clause_id = run.compiled.clause.id
+        if clause_id in self.ended and epoch >= self.ended[clause_id]:
+            self.suppressed.add(event.seq)
+            return
+        self.numbers += 1
+        number = self.numbers
+        code = self.intern(key)
+        fact.update({"r": compiled_ob.code, "n": number, "k": code})
+        deadline = None if compiled_ob.deadline_seconds is None else epoch + compiled_ob.deadline_seconds
+        ob = Obligation(
+            number=number, clause=run.compiled, compiled=compiled_ob, trigger=event, item=item,
+            attributes=attrs, fact=fact, partition=code % PARTITIONS, deadline=deadline,
+        )
+        if compiled_ob.spec.amount_due is not None:
+            ob.due = self.amount_due(run, compiled_ob, event)
+        run.open[number] = ob
+        self.opened += 1
+        self.triggered.add(event.seq)
+        ob.fact = run.engine.assert_fact(ob.partition, fact)
+        first = self.as_of_epoch if deadline is None else min(deadline, self.as_of_epoch)
+        run.schedule(first, number)
+
+    def amount_due(self, run: ClauseRun, compiled_ob: CompiledObligation, event: Event) -> Decimal:
+        spec = compiled_ob.spec.amount_due
+        assert spec is not None
+        params = run.compiled.params
+        field = PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), spec.of)
+        base = event.fields.get(field)
+        if not isinstance(base, Decimal):
+            raise CheckError(
+                f"event {event.id!r} ({event.type}) needs an amount in {field!r} for clause {run.compiled.clause.id!r}",
+                event.file, event.line,
+            )
+        percent = _param(spec.percent, params)
+        due = base * percent / Decimal(100)
+        if spec.cumulative_cap is not None:
+            cap = _param(spec.cumulative_cap, params)
+            used = run.ledger.get(compiled_ob.spec.name, Decimal(0))
+            due = max(Decimal(0), min(due, cap - used))
+            run.ledger[compiled_ob.spec.name] = used + due
+        return due
+
+    def judge(self, run: ClauseRun, ob: Obligation, now: int) -> None:
+        row, names = judge(ob, now, self.as_of_epoch)
+        if not row.final and now < self.as_of_epoch:
+            run.schedule(self.as_of_epoch, ob.number)
+            return
+        finding = make_finding(ob, row, names, now)
+        self.findings.append(finding)
+        del run.open[ob.number]
+        run.engine.retract_fact(ob.fact)
+        if row.effect is not None:
+            targets = _param(row.effect.end_clauses, run.compiled.params)
+            for clause_id in [targets] if isinstance(targets, str) else targets:
+                self.ended.setdefault(clause_id, now)
+
+    def result(self, in_scope: list[Event], out_of_term: list[Event], after: list[Event]) -> CheckResult:
+        clause_order = {c.clause.id: c.index for c in self.clauses}
+        findings = sorted(self.findings, key=lambda f: f.sort_key(clause_order))
+        cited = {e.seq for f in findings for e in f.events}
+        uncovered = [e for e in in_scope if e.seq not in cited]
+        accounted = len(in_scope) + len(out_of_term) + len(after)
+        if accounted != len(self.log.events) or not self.triggered <= cited:
+            raise InternalError("event accounting does not balance")
+        ids = [f.id for f in findings]
+        if len(set(ids)) != len(ids):
+            raise InternalError("two findings share an id")
+        exercised = {f.clause for f in findings}
+        return CheckResult(
+            contract_id=self.contract.contract.id,
+            contract_file=str(self.contract.file),
+            event_sources=list(self.log.sources),
+            as_of=self.as_of_time,
+            findings=findings,
+            uncovered=uncovered,
+            out_of_term=out_of_term,
+            after_as_of=after,
+            skipped=[{"file": s.file, "line": s.line, "error": s.error} for s in self.log.skipped],
+            unexercised_clauses=[c.clause.id for c in self.clauses if c.clause.id not in exercised],
+        )
+
+
+def _param(value: Any, params: dict[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("$"):
+        return params[value[1:]]
+    return value
+
+
+def check(
+    contract: LoadedContract, templates: dict[str, LoadedTemplate], log: EventLog, as_of: dt.datetime | None = None
+) -> CheckResult:
+    return Replay(contract, templates, log, as_of).run()

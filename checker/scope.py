@@ -1,0 +1,36 @@
+"""The contract term: which events fall inside it, from the `scope` rule template."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .contracts import LoadedContract, coerce
+from .errors import CheckError
+from .expressions import Scope
+from .models import Event
+from .templates import LoadedTemplate
+
+TERM_TEMPLATE = "contract-term"
+
+
+def _epoch(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return int(dt.datetime.combine(value, dt.time(), dt.timezone.utc).timestamp())
+    return value
+
+
+class ContractTerm:
+    def __init__(self, contract: LoadedContract, templates: dict[str, LoadedTemplate]) -> None:
+        if TERM_TEMPLATE not in templates:
+            raise CheckError(f"the rule template {TERM_TEMPLATE!r} is missing from rules/")
+        template = templates[TERM_TEMPLATE].template
+        assert template.scope is not None
+        c = contract.contract
+        values = {"effective": c.effective, "expires": c.expires}
+        self.params = {name: _epoch(coerce(spec.type, values[name], c)) for name, spec in template.parameters.items()}
+        self.within = template.scope.within
+
+    def contains(self, event: Event) -> bool:
+        scope = Scope(self.params, {"time": event.epoch}, lambda value, name: None)
+        return scope.all(self.within)

@@ -1,0 +1,213 @@
+"""Judging one obligation: measures over its evidence, the template's verdict table, the finding."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from string import Template
+from typing import Any
+
+from .compiler import CompiledClause, CompiledObligation
+from .errors import CheckError
+from .expressions import MISSING, ExpressionError, Scope
+from .findings import Finding, finding_id
+from .models import Event, VerdictRow
+from .templates import PARAM_IN_PATH_RE
+
+Candidate = tuple[Event, Any]
+
+
+@dataclass
+class Obligation:
+    """One obligation instance: its trigger, its engine fact and the evidence the engine joined."""
+
+    number: int
+    clause: CompiledClause
+    compiled: CompiledObligation
+    trigger: Event
+    item: Any
+    attributes: dict[str, Any]
+    fact: dict[str, Any]
+    partition: int
+    deadline: int | None
+    due: Decimal | None = None
+    evidence: dict[str, list[Candidate]] = field(default_factory=dict)
+    closed: bool = False
+
+    @property
+    def instance(self) -> str:
+        name = self.compiled.spec.instance
+        return "" if name is None else str(self.attributes.get(name, ""))
+
+
+def _date(epoch: int) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
+
+
+class _ObligationView:
+    def __init__(self, ob: Obligation) -> None:
+        self.ob = ob
+
+
+def _lookup_factory(ob: Obligation) -> Any:
+    def lookup(value: Any, name: str) -> Any:
+        if isinstance(value, _ObligationView):
+            if name in value.ob.attributes:
+                return value.ob.attributes[name]
+            return _event_attr(value.ob.trigger, name, ob)
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Event):
+            if name == "item":
+                return value[1]
+            return _event_attr(value[0], name, ob)
+        return MISSING
+
+    return lookup
+
+
+def _event_attr(event: Event, name: str, ob: Obligation) -> Any:
+    if name == "time":
+        return event.epoch
+    if name == "date":
+        return event.time.date().isoformat()
+    if name == "days_after":
+        return (event.epoch - ob.trigger.epoch) // 86400
+    if name == "days_before":
+        return (ob.trigger.epoch - event.epoch) // 86400
+    value = event.get(name)
+    return MISSING if value is None else value
+
+
+def _sorted(cands: list[Candidate]) -> list[Candidate]:
+    return sorted(cands, key=lambda c: (c[0].time, c[0].seq))
+
+
+def judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, Any]]:
+    """Evaluate measures and pick the first verdict row whose conditions hold."""
+    spec = ob.compiled.spec
+    params = ob.clause.params
+    lookup = _lookup_factory(ob)
+    names: dict[str, Any] = {
+        "obligation": _ObligationView(ob),
+        "now": now,
+        "as_of": as_of,
+        "deadline": MISSING if ob.deadline is None else ob.deadline,
+        "due": MISSING if ob.due is None else ob.due,
+    }
+    for name, measure in spec.measures.items():
+        if measure.minus is not None:
+            scope = Scope(params, names, lookup)
+            left, right = (scope.value(v) for v in measure.minus)
+            names[name] = MISSING if left is MISSING or right is MISSING else left - right
+            continue
+        kind = next(k for k in ("first", "last", "all", "sum") if getattr(measure, k) is not None)
+        role = getattr(measure, kind)
+        chosen: list[Candidate] = []
+        for cand in _sorted(ob.evidence.get(role, [])):
+            scope = Scope(params, {**names, "time": cand[0].epoch, "id": cand[0].id, "item": cand[1]},
+                          lookup, field=lambda n, e=cand[0]: _event_attr(e, n, ob))
+            if scope.all(measure.where):
+                chosen.append(cand)
+        if kind == "first":
+            names[name] = chosen[0] if chosen else MISSING
+        elif kind == "last":
+            names[name] = chosen[-1] if chosen else MISSING
+        elif kind == "all":
+            names[name] = chosen
+        else:
+            path = PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), measure.of or "")
+            total = Decimal(0)
+            for event, _item in chosen:
+                amount = event.fields.get(path)
+                if isinstance(amount, Decimal):
+                    total += amount
+            names[name] = total
+            names[f"{name}__events"] = chosen
+    scope = Scope(params, names, lookup)
+    for row in spec.verdicts:
+        try:
+            if scope.all(row.when):
+                return row, names
+        except ExpressionError as exc:
+            raise CheckError(
+                f"clause {ob.clause.clause.id!r}: {exc} (judging {ob.trigger.type} {ob.trigger.id!r})",
+                ob.trigger.file, ob.trigger.line,
+            ) from None
+    raise AssertionError("the last verdict row has no conditions")  # guaranteed at load
+
+
+def _render(value: Any) -> str:
+    if value is MISSING or value is None:
+        return "(none)"
+    if isinstance(value, Decimal):
+        text = f"{value.normalize():,f}" if value == value.to_integral() else f"{value:,}"
+        return text
+    if isinstance(value, (tuple, list)):
+        return ", ".join(_render(v) for v in value)
+    return str(value)
+
+
+class _Placeholders(Template):
+    idpattern = r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?"
+
+
+def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: int) -> Finding:
+    clause = ob.clause
+    lookup = _lookup_factory(ob)
+    builtins: dict[str, Any] = {
+        "trigger_type": ob.trigger.type.replace("_", " "),
+        "trigger_date": ob.trigger.time.date().isoformat(),
+        "trigger_id": ob.trigger.id,
+        "deadline_date": "(none)" if ob.deadline is None else _date(ob.deadline),
+        "now_date": _date(now),
+        "due": ob.due,
+        "clause": clause.clause.id,
+        "instance": ob.instance,
+    }
+
+    def resolve(key: str) -> str:
+        root, _, attr = key.partition(".")
+        if root in names and root not in ("obligation",):
+            value = names[root]
+            return _render(lookup(value, attr) if attr else value)
+        if root in builtins:
+            return _render(builtins[root])
+        if root in ob.attributes:
+            return _render(ob.attributes[root])
+        if root in clause.params:
+            return _render(clause.display.get(root, clause.params[root]))
+        return _render(_event_attr(ob.trigger, root, ob))
+
+    mapping = {key: resolve(key) for key in _placeholder_keys(row.message)}
+    message = _Placeholders(row.message).safe_substitute(mapping)
+    cited: list[Event] = []
+    for name in row.evidence:
+        value = names.get(f"{name}__events", names.get(name, MISSING))
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, tuple) and item[0] not in cited and item[0] is not ob.trigger:
+                cited.append(item[0])
+    cited.sort(key=lambda e: (e.time, e.seq))
+    values = {k: v for k, v in names.items() if isinstance(v, (Decimal, int)) and not k.endswith("__events")}
+    return Finding(
+        id=finding_id(clause.clause.id, ob.trigger.id, ob.instance),
+        clause=clause.clause.id,
+        rule=clause.template.id,
+        verdict=row.verdict,
+        reason=row.reason,
+        severity=clause.clause.severity,
+        message=message,
+        events=[ob.trigger, *cited],
+        time=ob.trigger.time,
+        due=None if not ob.compiled.deadline_seconds or ob.deadline is None
+        else dt.datetime.fromtimestamp(ob.deadline, dt.timezone.utc),
+        instance=ob.instance,
+        obligation=ob.compiled.spec.name,
+        values=values,
+    )
+
+
+def _placeholder_keys(message: str) -> list[str]:
+    import re
+
+    return re.findall(r"\$\{([^}]*)\}", message)
