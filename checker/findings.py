@@ -53,6 +53,21 @@ class Finding:
         }
 
 
+@dataclass(frozen=True)
+class ClauseInfo:
+    """What a report shows of a clause: where it is written and what it says."""
+
+    id: str
+    section: str
+    title: str
+    text: str
+    template: str
+    severity: str
+    parameters: dict[str, Any]
+    assumptions: dict[str, str]
+    line: int
+
+
 @dataclass
 class CheckResult:
     contract_id: str
@@ -65,6 +80,8 @@ class CheckResult:
     after_as_of: list[Event]
     skipped: list[dict[str, Any]] = field(default_factory=list)
     unexercised_clauses: list[str] = field(default_factory=list)
+    clauses: list[ClauseInfo] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         counts = {v: 0 for v in VERDICT_ORDER}

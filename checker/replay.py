@@ -13,7 +13,7 @@ from .contracts import LoadedContract
 from .engine import EngineSession
 from .errors import CheckError, InternalError
 from .events import EventLog
-from .findings import CheckResult, Finding
+from .findings import CheckResult, ClauseInfo, Finding
 from .models import Event
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 from .scope import ContractTerm
@@ -275,6 +275,17 @@ class Replay:
             after_as_of=after,
             skipped=[{"file": s.file, "line": s.line, "error": s.error} for s in self.log.skipped],
             unexercised_clauses=[c.clause.id for c in self.clauses if c.clause.id not in exercised],
+            clauses=[
+                ClauseInfo(
+                    id=c.clause.id, section=c.clause.section, title=c.clause.title, text=c.clause.text,
+                    template=c.template.id, severity=c.clause.severity,
+                    parameters={k: v for k, v in c.params.items() if k != "clause"},
+                    assumptions={k: p.assumption for k, p in c.clause.parameters.items() if p.assumption},
+                    line=self.contract.clause_line(c.index),
+                )
+                for c in self.clauses
+            ],
+            events=list(self.log.events),
         )
 
 

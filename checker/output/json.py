@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import orjson
 
+from typing import Any
+
 from ..findings import CheckResult
 
 
-def render(result: CheckResult) -> str:
+def render(result: CheckResult, options: Any = None) -> str:
     return orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"

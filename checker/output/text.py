@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..findings import CheckResult
 from ..models import VERDICT_ORDER
 
@@ -9,7 +11,9 @@ COLOURS = {"breach": "\x1b[31;1m", "grey": "\x1b[33;1m", "pending": "\x1b[36m", 
 RESET = "\x1b[0m"
 
 
-def render(result: CheckResult, colour: bool = False, clause_titles: dict[str, str] | None = None) -> str:
+def render(result: CheckResult, options: Any = None) -> str:
+    colour = bool(getattr(options, "colour", False))
+    clause_titles = {c.id: c.title for c in result.clauses}
     def paint(verdict: str, text: str) -> str:
         return f"{COLOURS[verdict]}{text}{RESET}" if colour else text
 
@@ -27,7 +31,7 @@ def render(result: CheckResult, colour: bool = False, clause_titles: dict[str, s
             f"          {f.message}"
         )
     for clause, entries in by_clause.items():
-        title = (clause_titles or {}).get(clause, "")
+        title = clause_titles.get(clause, "")
         lines.append(f"{clause}" + (f" — {title}" if title else ""))
         lines.extend(entries)
         lines.append("")

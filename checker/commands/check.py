@@ -1,0 +1,78 @@
+"""`contract-check check`: replay an event log and report every obligation's verdict."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import CheckError
+
+FAIL_LEVELS: dict[str, tuple[str, ...]] = {
+    "breach": ("breach",),
+    "grey": ("breach", "grey"),
+    "pending": ("breach", "grey", "pending"),
+    "never": (),
+}
+
+
+def parse_as_of(text: str) -> dt.datetime:
+    from ..events import parse_time
+
+    if text == "today":
+        return dt.datetime.now(dt.timezone.utc)
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise CheckError(f"--as-of: {exc}") from None
+
+
+def add_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--contract", required=True, type=Path, help="contract YAML file")
+    parser.add_argument("--events", required=True, action="append",
+                        help="event log (.jsonl, .json, .csv, or - for JSON lines on stdin); repeat to read several")
+    parser.add_argument("--as-of", help="date deadlines are judged at (default: latest event; 'today' uses the clock)")
+    parser.add_argument("--rules", type=Path, help="rule-template directory (default: the bundled rules/)")
+    parser.add_argument("--lenient", action="store_true",
+                        help="skip unreadable event lines, reporting each, instead of refusing the log")
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    from ..output import FORMATS
+
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "check", help="replay an event log and judge every obligation it sets off")
+    add_inputs(parser)
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
+    parser.add_argument("--fail-on", choices=list(FAIL_LEVELS), default="breach",
+                        help="exit 1 when a finding at or above this verdict exists (default: breach)")
+    parser.add_argument("--verbose", action="store_true", help="list ok and pending findings in Markdown too")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..api import run_check
+    from ..output import RenderOptions, render
+
+    as_of = parse_as_of(args.as_of) if args.as_of else None
+    result = run_check(args.contract, args.events, as_of, args.rules, args.lenient)
+    colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    options = RenderOptions(colour=colour, fail_on=args.fail_on, verbose=args.verbose)
+    report = render(args.format, result, options)
+    if result.skipped:
+        print(f"contract-check: skipped {len(result.skipped)} unreadable line(s):", file=sys.stderr)
+        for s in result.skipped:
+            print(f"  {s['file']}:{s['line']}: {s['error']}", file=sys.stderr)
+    if args.output is not None:
+        try:
+            args.output.write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise CheckError(f"cannot write report: {exc.strerror}", args.output) from None
+    else:
+        sys.stdout.write(report)
+    failing = FAIL_LEVELS[args.fail_on]
+    return 1 if any(f.verdict in failing for f in result.findings) else 0
