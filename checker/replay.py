@@ -32,6 +32,9 @@ class ClauseRun:
         self.open: dict[int, Obligation] = {}
         self.judges: list[tuple[int, int]] = []
         self.ledger: dict[str, Decimal] = {}
+        # Broadcast facts reach every partition in use, and each partition when it first opens.
+        self.broadcast: list[dict[str, Any]] = []
+        self.in_use: set[int] = set()
         self.has_effects = any(row.effect for ob in compiled.template.obligations for row in ob.verdicts)
 
     def on_action(self, rule: str, bindings: dict[str, Any]) -> None:
@@ -50,6 +53,18 @@ class ClauseRun:
 
     def schedule(self, when: int, number: int) -> None:
         heapq.heappush(self.judges, (when, number))
+
+    def assert_fact(self, partition: int, fact: dict[str, Any]) -> dict[str, Any]:
+        if partition not in self.in_use:
+            self.in_use.add(partition)
+            for shared in self.broadcast:
+                self.engine.assert_fact(partition, dict(shared))
+        return self.engine.assert_fact(partition, fact)
+
+    def assert_broadcast(self, fact: dict[str, Any]) -> None:
+        self.broadcast.append(fact)
+        for partition in sorted(self.in_use):
+            self.engine.assert_fact(partition, dict(fact))
 
 
 class Replay:
@@ -173,12 +188,11 @@ class Replay:
                             fact["a_" + name] = value if isinstance(value, int) and not isinstance(value, bool) else self.intern(value)
                     if role.is_evidence:
                         if role.spec.broadcast:
-                            for partition in range(PARTITIONS):
-                                run.engine.assert_fact(partition, dict(fact))
+                            run.assert_broadcast(dict(fact))
                         elif key is not None:
                             code = self.intern(key)
                             fact["k"] = code
-                            run.engine.assert_fact(code % PARTITIONS, dict(fact))
+                            run.assert_fact(code % PARTITIONS, dict(fact))
                     for compiled_ob in role.opens:
                         if key is None:
                             continue
@@ -214,7 +228,7 @@ class Replay:
         run.open[number] = ob
         self.opened += 1
         self.triggered.add(event.seq)
-        ob.fact = run.engine.assert_fact(ob.partition, fact)
+        ob.fact = run.assert_fact(ob.partition, fact)
         first = self.as_of_epoch if deadline is None else min(deadline, self.as_of_epoch)
         run.schedule(first, number)
 

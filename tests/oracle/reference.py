@@ -12,8 +12,8 @@ Usage::
 
 Choices made where ``docs/semantics.md`` leaves room (see also the module's tests):
 
-* An event that is both out of term and after the as-of time is listed in *both*
-  ``out_of_term_events`` and ``after_as_of_events`` (each rule is stated unconditionally).
+* An event that is both out of term and after the as-of time is listed only in
+  ``out_of_term_events``: every event is accounted for in exactly one list.
 * When a row rests on "a disclosure / an approval / an exemption ...", the evidence listed is the
   earliest event satisfying the row (restructuring row 2: the latest approval at or before the
   restructuring, the same one row 1 looked at; ratified-after: the first approval after it).
@@ -609,7 +609,7 @@ def evaluate(
         findings=findings,
         uncovered_events=[e.id for e in timeline if e.live and e.id not in covered],
         out_of_term_events=[e.id for e in timeline if not e.in_term],
-        after_as_of_events=[e.id for e in timeline if e.after_as_of],
+        after_as_of_events=[e.id for e in timeline if e.in_term and e.after_as_of],
     )
 
 
