@@ -26,4 +26,4 @@ def run_check(
 ) -> CheckResult:
     contract, templates = load(contract_file, rules_dir)
     log = read_events(event_files, lenient=lenient)
-    return check(contract, templates, log, as_of)
+    return check(contract, templates, log, as_of, lenient)

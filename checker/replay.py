@@ -6,18 +6,19 @@ import datetime as dt
 import heapq
 from decimal import Decimal
 from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from .compiler import CompiledClause, CompiledObligation, Interner, compile_clause
 from .contracts import LoadedContract
 from .engine import EngineSession
-from .errors import CheckError, InternalError
-from .events import EventLog
+from .errors import CheckError, InternalError, shorten
+from .events import EventLog, SkippedLine
 from .findings import CheckResult, ClauseInfo, Finding
 from .models import Event
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 from .scope import ContractTerm
-from .verdicts import Obligation, judge, make_finding
+from .verdicts import Obligation, judge, make_finding, mark_unreadable
 
 PARTITIONS = 64
 
@@ -53,6 +54,7 @@ class ClauseRun:
 
     def schedule(self, when: int, number: int) -> None:
         heapq.heappush(self.judges, (when, number))
+        heapq.heappush(self.replay.wakeups, (when, self.compiled.index))
 
     def assert_fact(self, partition: int, fact: dict[str, Any]) -> dict[str, Any]:
         if partition not in self.in_use:
@@ -74,8 +76,10 @@ class Replay:
         templates: dict[str, LoadedTemplate],
         log: EventLog,
         as_of: dt.datetime | None,
+        lenient: bool = False,
     ) -> None:
         self.contract = contract
+        self.lenient = lenient
         self.log = log
         self.intern = Interner()
         self.by_id = {e.id: e for e in log.events}
@@ -100,22 +104,36 @@ class Replay:
 
     # -- input checks ------------------------------------------------------------------
     def check_references(self) -> None:
+        """Actors must be parties and refs must name events; under --lenient such events are skipped."""
         parties = {p.id for p in self.contract.contract.parties}
+        unreadable_ids = {s.record.get("id") for s in self.log.skipped if isinstance(s.record, dict)}
+        kept: list[Event] = []
         for event in self.log.events:
-            if event.actor not in parties:
-                raise CheckError(
-                    f"event {event.id!r}: actor {event.actor!r} is not a party of contract "
-                    f"{self.contract.contract.id!r} ({', '.join(sorted(parties))})",
-                    event.file, event.line,
-                )
+            problem = None
             ref = event.fields.get("ref")
-            if ref is not None and ref not in self.by_id:
-                raise CheckError(f"event {event.id!r}: 'ref' names no event of the log: {ref!r}", event.file, event.line)
+            if event.actor not in parties:
+                problem = (f"event {event.id!r}: actor {shorten(event.actor)} is not a party of contract "
+                           f"{self.contract.contract.id!r} ({', '.join(sorted(parties))})")
+            elif ref is not None and ref not in self.by_id:
+                why = "an unreadable line" if ref in unreadable_ids else "no event of the log"
+                problem = f"event {event.id!r}: 'ref' names {why}: {shorten(ref)}"
+            if problem is None:
+                kept.append(event)
+            elif not self.lenient:
+                raise CheckError(problem, event.file, event.line)
+            else:
+                record = {"id": event.id, "type": event.type, **({"ref": ref} if ref is not None else {})}
+                self.log.skipped.append(SkippedLine(file=event.file, line=event.line, error=problem, record=record))
+        if len(kept) != len(self.log.events):
+            self.log = EventLog(events=kept, skipped=self.log.skipped, sources=self.log.sources)
+            self.by_id = {e.id: e for e in kept}
+            self.by_seq = {e.seq: e for e in kept}
 
     # -- the replay ----------------------------------------------------------------------
     def run(self) -> CheckResult:
         self.check_references()
-        ordered = sorted(self.log.events, key=lambda e: (e.time, e.seq))
+        # A stable sort on time alone keeps file order for equal times.
+        ordered = sorted(self.log.events, key=attrgetter("time"))
         as_of = self.as_of_time
         in_scope: list[Event] = []
         out_of_term: list[Event] = []
@@ -130,15 +148,27 @@ class Replay:
         runs = [ClauseRun(c, self) for c in self.clauses]
         # Clauses whose verdicts end other clauses go first at each instant.
         order = sorted(runs, key=lambda r: (not r.has_effects, r.compiled.index))
+        listeners: dict[str, list[ClauseRun]] = {}
+        for run in order:
+            for event_type in run.compiled.by_type:
+                listeners.setdefault(event_type, []).append(run)
+        self.wakeups: list[tuple[int, int]] = []
+        self.runs = runs
         try:
             for epoch, group_iter in groupby(in_scope, key=lambda e: e.epoch):
-                group = list(group_iter)
-                self.run_judges_before(order, epoch)
+                self.run_judges_before(epoch)
+                fed: dict[int, list[Event]] = {}
+                for event in group_iter:
+                    for run in listeners.get(event.type, ()):
+                        fed.setdefault(run.compiled.index, []).append(event)
                 for run in order:
-                    self.feed(run, group, epoch)
-                    run.engine.drain()
-                    self.run_judges_at(run, epoch)
-            self.run_judges_before(order, self.as_of_epoch + 1)
+                    events = fed.get(run.compiled.index)
+                    if events:
+                        self.feed(run, events, epoch)
+                        run.engine.drain()
+                    if run.judges and run.judges[0][0] == epoch:
+                        self.run_judges_at(run, epoch)
+            self.run_judges_before(self.as_of_epoch + 1)
         finally:
             for run in runs:
                 run.engine.close()
@@ -147,15 +177,16 @@ class Replay:
             raise InternalError(f"{len(leftover)} obligation(s) ended without a verdict")
         if self.opened != len(self.findings):
             raise InternalError(f"{self.opened} obligations opened but {len(self.findings)} verdicts given")
+        mark_unreadable(self.findings, self.log.skipped)
         return self.result(in_scope, out_of_term, after)
 
-    def run_judges_before(self, order: list[ClauseRun], epoch: int) -> None:
-        while True:
-            ready = [(run.judges[0][0], run.compiled.index, run) for run in order if run.judges and run.judges[0][0] < epoch]
-            if not ready:
-                return
-            _, _, run = min(ready, key=lambda r: (r[0], r[1]))
-            self.run_judges_at(run, run.judges[0][0])
+    def run_judges_before(self, epoch: int) -> None:
+        """Every judgment due before `epoch`, in time order (clause order for equal times)."""
+        while self.wakeups and self.wakeups[0][0] < epoch:
+            when, index = heapq.heappop(self.wakeups)
+            run = self.runs[index]
+            if run.judges and run.judges[0][0] == when:
+                self.run_judges_at(run, when)
 
     def run_judges_at(self, run: ClauseRun, epoch: int) -> None:
         while run.judges and run.judges[0][0] == epoch:
@@ -272,7 +303,7 @@ class Replay:
         cited = {e.seq for f in findings for e in f.events}
         uncovered = [e for e in in_scope if e.seq not in cited]
         accounted = len(in_scope) + len(out_of_term) + len(after)
-        if accounted != len(self.log.events) or not self.triggered <= cited:
+        if accounted != len(self.log.events) or not self.triggered - self.suppressed <= cited:
             raise InternalError("event accounting does not balance")
         ids = [f.id for f in findings]
         if len(set(ids)) != len(ids):
@@ -310,6 +341,10 @@ def _param(value: Any, params: dict[str, Any]) -> Any:
 
 
 def check(
-    contract: LoadedContract, templates: dict[str, LoadedTemplate], log: EventLog, as_of: dt.datetime | None = None
+    contract: LoadedContract,
+    templates: dict[str, LoadedTemplate],
+    log: EventLog,
+    as_of: dt.datetime | None = None,
+    lenient: bool = False,
 ) -> CheckResult:
-    return Replay(contract, templates, log, as_of).run()
+    return Replay(contract, templates, log, as_of, lenient).run()

@@ -7,7 +7,7 @@ from typing import Any
 
 from .contracts import LoadedContract, coerce
 from .errors import CheckError
-from .expressions import Scope
+from .expressions import COMPARISONS, Scope
 from .models import Event
 from .templates import LoadedTemplate
 
@@ -30,7 +30,21 @@ class ContractTerm:
         values = {"effective": c.effective, "expires": c.expires}
         self.params = {name: _epoch(coerce(spec.type, values[name], c)) for name, spec in template.parameters.items()}
         self.within = template.scope.within
+        self.bounds = self._bounds()
+
+    def _bounds(self) -> list[tuple[str, Any]] | None:
+        """`[time, op, constant]` conditions reduce to comparisons with fixed numbers."""
+        bounds: list[tuple[str, Any]] = []
+        constants = Scope(self.params, {}, lambda value, name: None)
+        for cond in self.within:
+            if not (isinstance(cond, list) and cond[0] == "time" and "time" not in repr(cond[2])):
+                return None
+            bounds.append((cond[1], constants.value(cond[2])))
+        return bounds
 
     def contains(self, event: Event) -> bool:
+        if self.bounds is not None:
+            t = event.epoch
+            return all(COMPARISONS[op](t, value) for op, value in self.bounds)
         scope = Scope(self.params, {"time": event.epoch}, lambda value, name: None)
         return scope.all(self.within)

@@ -211,3 +211,40 @@ def _placeholder_keys(message: str) -> list[str]:
     import re
 
     return re.findall(r"\$\{([^}]*)\}", message)
+
+
+UNREADABLE_REASON = "evidence-unreadable"
+
+
+def mark_unreadable(findings: list[Finding], skipped: list[Any]) -> None:
+    """Under --lenient, a verdict that a skipped line might have changed becomes grey.
+
+    A skipped record whose `ref` (or `id`) names a finding's trigger may have been its evidence.
+    A line too broken to tell what it was could have been evidence for anything, so every breach
+    and pending finding (those a missing event could overturn) is turned grey as well.
+    """
+    if not skipped:
+        return
+    targeted: dict[str, list[Any]] = {}
+    blind: list[Any] = []
+    for line in skipped:
+        record = line.record if isinstance(line.record, dict) else None
+        keys = [record.get(k) for k in ("ref", "id")] if record else []
+        keys = [k for k in keys if isinstance(k, str)]
+        if not keys:
+            blind.append(line)
+        for key in keys:
+            targeted.setdefault(key, []).append(line)
+    for finding in findings:
+        lines = list(targeted.get(finding.events[0].id, []))
+        if finding.verdict in ("breach", "pending"):
+            lines.extend(blind)
+        if not lines or finding.verdict == "info":
+            continue
+        where = "; ".join(f"{s.file}:{s.line}" for s in lines[:5]) + (" …" if len(lines) > 5 else "")
+        finding.message = (
+            f"Evidence unreadable ({where}): the verdict would otherwise be {finding.verdict} "
+            f"({finding.reason}): {finding.message}"
+        )
+        finding.verdict = "grey"
+        finding.reason = UNREADABLE_REASON
