@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -124,17 +125,17 @@ class Scope:
                 return MISSING
             return left + right if name == "plus" else left - right
         if isinstance(operand, str):
-            if operand.startswith("$"):
-                return self.params[operand[1:]]
-            root, _, rest = operand.partition(".")
-            if REF_RE.match(operand) and root in self.names:
+            kind, root, parts = _parse_name(operand)
+            if kind == "param":
+                return self.params[root]
+            if kind == "ref" and root in self.names:
                 current = self.names[root]
-                for part in rest.split(".") if rest else []:
+                for part in parts:
                     if current is MISSING:
                         return MISSING
                     current = self.lookup(current, part)
                 return current
-            if lhs and self.field is not None and "." not in operand:
+            if lhs and self.field is not None and not parts and kind == "ref":
                 return self.field(operand)
         return operand
 
@@ -159,6 +160,17 @@ class Scope:
 
     def all(self, conds: list[Any]) -> bool:
         return all(self.test(c) for c in conds)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_name(operand: str) -> tuple[str, str, tuple[str, ...]]:
+    """('param', name, ()), ('ref', root, attributes) or ('literal', text, ()) — parsed once."""
+    if operand.startswith("$"):
+        return "param", operand[1:], ()
+    if REF_RE.match(operand):
+        root, *parts = operand.split(".")
+        return "ref", root, tuple(parts)
+    return "literal", operand, ()
 
 
 def _number(value: Any) -> int:

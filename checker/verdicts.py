@@ -103,11 +103,18 @@ def judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, A
         kind = next(k for k in ("first", "last", "all", "sum") if getattr(measure, k) is not None)
         role = getattr(measure, kind)
         chosen: list[Candidate] = []
-        for cand in _sorted(ob.evidence.get(role, [])):
-            scope = Scope(params, {**names, "time": cand[0].epoch, "id": cand[0].id, "item": cand[1]},
-                          lookup, field=lambda n, e=cand[0]: _event_attr(e, n, ob))
-            if scope.all(measure.where):
-                chosen.append(cand)
+        candidates = _sorted(ob.evidence.get(role, []))
+        if not measure.where:
+            chosen = candidates
+        else:
+            local = dict(names)
+            current: list[Event] = []
+            scope = Scope(params, local, lookup, field=lambda n: _event_attr(current[0], n, ob))
+            for cand in candidates:
+                current[:] = [cand[0]]
+                local["time"], local["id"], local["item"] = cand[0].epoch, cand[0].id, cand[1]
+                if scope.all(measure.where):
+                    chosen.append(cand)
         if kind == "first":
             names[name] = chosen[0] if chosen else MISSING
         elif kind == "last":
