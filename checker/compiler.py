@@ -59,6 +59,9 @@ class FactRole:
     partition: Getter | None
     opens: list[CompiledObligation] = field(default_factory=list)
     is_evidence: bool = False
+    # The attribute naming the one trigger event this evidence can ever match (e.g. `ref`),
+    # when every join of the role requires `[attribute, ==, obligation.id]`.
+    bound_to: str | None = None
 
     def accepts(self, event: Event) -> bool:
         for name, op, value in self.where:
@@ -182,6 +185,13 @@ def compile_clause(
     judge_code = intern(prefix + "judge")
     obligations: list[CompiledObligation] = []
     ruleset: dict[str, Any] = {}
+    bound: dict[str, set[str]] = {}
+    for ob in template.obligations:
+        for evidence_role, conds in ob.evidence.items():
+            ids = {c[0] for c in conds if c[1] == "==" and c[2] == "obligation.id" and c[0] != "id"}
+            bound[evidence_role] = bound.get(evidence_role, ids) & ids
+    for role_name, attrs in bound.items():
+        roles[role_name].bound_to = min(attrs) if attrs else None
     for ob in template.obligations:
         deadline = _resolve(ob.deadline_days, params)
         compiled = CompiledObligation(

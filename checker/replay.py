@@ -36,6 +36,9 @@ class ClauseRun:
         # Broadcast facts reach every partition in use, and each partition when it first opens.
         self.broadcast: list[dict[str, Any]] = []
         self.in_use: set[int] = set()
+        # Evidence bound to one trigger is retracted once that trigger's obligations all close.
+        self.live: dict[int, int] = {}
+        self.bound: dict[int, list[dict[str, Any]]] = {}
         self.has_effects = any(row.effect for ob in compiled.template.obligations for row in ob.verdicts)
 
     def on_action(self, rule: str, bindings: dict[str, Any]) -> None:
@@ -223,11 +226,29 @@ class Replay:
                         elif key is not None:
                             code = self.intern(key)
                             fact["k"] = code
-                            run.assert_fact(code % PARTITIONS, dict(fact))
+                            target = self.bound_target(run, role.bound_to, attrs, event)
+                            if target is None or target >= 0:
+                                asserted = run.assert_fact(code % PARTITIONS, dict(fact))
+                                if target is not None:
+                                    run.bound.setdefault(target, []).append(asserted)
                     for compiled_ob in role.opens:
                         if key is None:
                             continue
                         self.open_obligation(run, compiled_ob, event, item, attrs, dict(fact), key, epoch)
+
+    def bound_target(self, run: ClauseRun, attribute: str | None, attrs: dict[str, Any], event: Event) -> int | None:
+        """The seq of the trigger bound evidence belongs to; -1 when it can no longer match."""
+        if attribute is None:
+            return None
+        trigger = self.by_id.get(attrs.get(attribute))  # type: ignore[arg-type]
+        if trigger is None or not any(
+            role.opens and role.accepts(trigger) for role in run.compiled.by_type.get(trigger.type, ())
+        ):
+            return -1
+        already_fed = (trigger.time, trigger.seq) < (event.time, event.seq)
+        if already_fed and not run.live.get(trigger.seq):
+            return -1
+        return trigger.seq
 
     def item_code(self, item: Any) -> int:
         code = self.item_codes.get(item)
@@ -257,6 +278,7 @@ class Replay:
         if compiled_ob.spec.amount_due is not None:
             ob.due = self.amount_due(run, compiled_ob, event)
         run.open[number] = ob
+        run.live[event.seq] = run.live.get(event.seq, 0) + 1
         self.opened += 1
         self.triggered.add(event.seq)
         ob.fact = run.assert_fact(ob.partition, fact)
@@ -292,6 +314,12 @@ class Replay:
         self.findings.append(finding)
         del run.open[ob.number]
         run.engine.retract_fact(ob.fact)
+        trigger = ob.trigger.seq
+        run.live[trigger] -= 1
+        if not run.live[trigger]:
+            del run.live[trigger]
+            for fact in run.bound.pop(trigger, ()):
+                run.engine.retract_fact(fact)
         if row.effect is not None:
             targets = _param(row.effect.end_clauses, run.compiled.params)
             for clause_id in [targets] if isinstance(targets, str) else targets:
