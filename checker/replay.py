@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from decimal import Decimal
+from collections.abc import Callable
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
@@ -18,7 +19,7 @@ from .findings import CheckResult, ClauseInfo, Finding
 from .models import Event
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 from .scope import ContractTerm
-from .verdicts import Obligation, judge, make_finding, mark_unreadable
+from .verdicts import Judgment, Obligation, judge, make_finding, mark_unreadable
 
 PARTITIONS = 64
 
@@ -80,9 +81,11 @@ class Replay:
         log: EventLog,
         as_of: dt.datetime | None,
         lenient: bool = False,
+        trace: Callable[[Judgment], None] | None = None,
     ) -> None:
         self.contract = contract
         self.lenient = lenient
+        self.trace = trace
         self.log = log
         self.intern = Interner()
         self.by_id = {e.id: e for e in log.events}
@@ -308,9 +311,13 @@ class Replay:
     def judge(self, run: ClauseRun, ob: Obligation, now: int) -> None:
         row, names = judge(ob, now, self.as_of_epoch)
         if not row.final and now < self.as_of_epoch:
+            if self.trace is not None:
+                self.trace(Judgment(ob, row, names, now, None))
             run.schedule(self.as_of_epoch, ob.number)
             return
         finding = make_finding(ob, row, names, now)
+        if self.trace is not None:
+            self.trace(Judgment(ob, row, names, now, finding))
         self.findings.append(finding)
         del run.open[ob.number]
         run.engine.retract_fact(ob.fact)
@@ -374,5 +381,7 @@ def check(
     log: EventLog,
     as_of: dt.datetime | None = None,
     lenient: bool = False,
+    trace: Callable[[Judgment], None] | None = None,
 ) -> CheckResult:
-    return Replay(contract, templates, log, as_of, lenient).run()
+    """Replay `log` against `contract`. `trace` sees every judgment (final or not), e.g. for explain."""
+    return Replay(contract, templates, log, as_of, lenient, trace).run()

@@ -41,6 +41,17 @@ class Obligation:
         return "" if name is None else str(self.attributes.get(name, ""))
 
 
+@dataclass(frozen=True)
+class Judgment:
+    """One evaluation of an obligation's verdict table; `finding` is None when it stays open."""
+
+    obligation: Obligation
+    row: VerdictRow
+    names: dict[str, Any]
+    now: int
+    finding: Finding | None
+
+
 def _date(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
 
