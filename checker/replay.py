@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
@@ -17,8 +17,8 @@ from .errors import CheckError, InternalError, shorten
 from .events import EventLog, SkippedLine
 from .findings import CheckResult, ClauseInfo, Finding
 from .models import Event
-from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 from .scope import ContractTerm
+from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 from .verdicts import Judgment, Obligation, judge, make_finding, mark_unreadable
 
 PARTITIONS = 64
@@ -93,7 +93,7 @@ class Replay:
         self.items: list[Any] = []
         self.item_codes: dict[Any, int] = {}
         latest = max((e.time for e in log.events), default=None)
-        effective = dt.datetime.combine(contract.contract.effective, dt.time(), dt.timezone.utc)
+        effective = dt.datetime.combine(contract.contract.effective, dt.time(), dt.UTC)
         self.as_of_time: dt.datetime = as_of or latest or effective
         self.as_of_epoch = int(self.as_of_time.timestamp())
         self.clauses = [
@@ -222,7 +222,8 @@ class Replay:
                         fact["m"] = self.item_code(item)
                     for name, value in attrs.items():
                         if value is not None:
-                            fact["a_" + name] = value if isinstance(value, int) and not isinstance(value, bool) else self.intern(value)
+                            is_int = isinstance(value, int) and not isinstance(value, bool)
+                            fact["a_" + name] = value if is_int else self.intern(value)
                     if role.is_evidence:
                         if role.spec.broadcast:
                             run.assert_broadcast(dict(fact))
@@ -299,10 +300,10 @@ class Replay:
                 f"event {event.id!r} ({event.type}) needs an amount in {field!r} for clause {run.compiled.clause.id!r}",
                 event.file, event.line,
             )
-        percent = _param(spec.percent, params)
-        due = base * percent / Decimal(100)
+        percent: Decimal = _param(spec.percent, params)
+        due: Decimal = base * percent / Decimal(100)
         if spec.cumulative_cap is not None:
-            cap = _param(spec.cumulative_cap, params)
+            cap: Decimal = _param(spec.cumulative_cap, params)
             used = run.ledger.get(compiled_ob.spec.name, Decimal(0))
             due = max(Decimal(0), min(due, cap - used))
             run.ledger[compiled_ob.spec.name] = used + due

@@ -53,7 +53,7 @@ class Judgment:
 
 
 def _date(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat()
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).date().isoformat()
 
 
 class _ObligationView:
@@ -120,7 +120,8 @@ def judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, A
         else:
             local = dict(names)
             current: list[Event] = []
-            scope = Scope(params, local, lookup, field=lambda n: _event_attr(current[0], n, ob))
+            # One scope for all candidates: `current` is rebound below, so the lambda sees each in turn.
+            scope = Scope(params, local, lookup, field=lambda n: _event_attr(current[0], n, ob))  # noqa: B023
             for cand in candidates:
                 current[:] = [cand[0]]
                 local["time"], local["id"], local["item"] = cand[0].epoch, cand[0].id, cand[1]
@@ -218,7 +219,7 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
         events=[ob.trigger, *cited],
         time=ob.trigger.time,
         due=None if not ob.compiled.deadline_seconds or ob.deadline is None
-        else dt.datetime.fromtimestamp(ob.deadline, dt.timezone.utc),
+        else dt.datetime.fromtimestamp(ob.deadline, dt.UTC),
         instance=ob.instance,
         obligation=ob.compiled.spec.name,
         values=values,
@@ -246,9 +247,8 @@ def mark_unreadable(findings: list[Finding], skipped: list[Any]) -> None:
     targeted: dict[str, list[Any]] = {}
     blind: list[Any] = []
     for line in skipped:
-        record = line.record if isinstance(line.record, dict) else None
-        keys = [record.get(k) for k in ("ref", "id")] if record else []
-        keys = [k for k in keys if isinstance(k, str)]
+        record = line.record if isinstance(line.record, dict) else {}
+        keys: list[str] = [v for v in (record.get("ref"), record.get("id")) if isinstance(v, str)]
         if not keys:
             blind.append(line)
         for key in keys:
