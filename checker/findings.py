@@ -16,7 +16,7 @@ def finding_id(clause: str, trigger: str, instance: str) -> str:
 
 
 def iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(dt.timezone.utc).isoformat()
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat()
 
 
 @dataclass

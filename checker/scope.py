@@ -16,7 +16,7 @@ TERM_TEMPLATE = "contract-term"
 
 def _epoch(value: Any) -> Any:
     if isinstance(value, dt.date):
-        return int(dt.datetime.combine(value, dt.time(), dt.timezone.utc).timestamp())
+        return int(dt.datetime.combine(value, dt.time(), dt.UTC).timestamp())
     return value
 
 

@@ -23,7 +23,7 @@ def parse_as_of(text: str) -> dt.datetime:
     from ..events import parse_time
 
     if text == "today":
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
     try:
         return parse_time(text)
     except ValueError as exc:

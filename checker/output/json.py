@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import orjson
-
 from typing import Any
+
+import orjson
 
 from ..findings import CheckResult
 
