@@ -23,7 +23,8 @@ def run_check(
     as_of: dt.datetime | None = None,
     rules_dir: Path | None = None,
     lenient: bool = False,
+    jobs: int = 1,
 ) -> CheckResult:
     contract, templates = load(contract_file, rules_dir)
     log = read_events(event_files, lenient=lenient)
-    return check(contract, templates, log, as_of, lenient)
+    return check(contract, templates, log, as_of, lenient, jobs=jobs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import multiprocessing
 from collections.abc import Callable
 from decimal import Decimal
 from itertools import groupby
@@ -40,7 +41,7 @@ class ClauseRun:
         # Evidence bound to one trigger is retracted once that trigger's obligations all close.
         self.live: dict[int, int] = {}
         self.bound: dict[int, list[dict[str, Any]]] = {}
-        self.has_effects = any(row.effect for ob in compiled.template.obligations for row in ob.verdicts)
+        self.has_effects = _has_effects(compiled)
 
     def on_action(self, rule: str, bindings: dict[str, Any]) -> None:
         ob_name, _, what = rule.partition("|")
@@ -136,7 +137,7 @@ class Replay:
             self.by_seq = {e.seq: e for e in kept}
 
     # -- the replay ----------------------------------------------------------------------
-    def run(self) -> CheckResult:
+    def run(self, jobs: int = 1) -> CheckResult:
         self.check_references()
         # A stable sort on time alone keeps file order for equal times.
         ordered = sorted(self.log.events, key=attrgetter("time"))
@@ -151,7 +152,23 @@ class Replay:
                 after.append(event)
             else:
                 in_scope.append(event)
-        runs = [ClauseRun(c, self) for c in self.clauses]
+        effects = [c for c in self.clauses if _has_effects(c)]
+        others = [c for c in self.clauses if not _has_effects(c)]
+        if jobs <= 1 or len(others) < 2 or self.trace is not None:
+            self.replay(self.clauses, in_scope)
+        else:
+            # Clauses are independent but for milestone effects: settle those first, then
+            # replay the other clauses in parallel, each worker with the same `ended` times.
+            self.replay(effects, in_scope)
+            self.replay_parallel(others, in_scope, jobs)
+        if self.opened != len(self.findings):
+            raise InternalError(f"{self.opened} obligations opened but {len(self.findings)} verdicts given")
+        mark_unreadable(self.findings, self.log.skipped)
+        return self.result(in_scope, out_of_term, after)
+
+    def replay(self, clauses: list[CompiledClause], in_scope: list[Event]) -> None:
+        """Replay `in_scope` (time-ordered) through the engine sessions of `clauses`."""
+        runs = [ClauseRun(c, self) for c in clauses]
         # Clauses whose verdicts end other clauses go first at each instant.
         order = sorted(runs, key=lambda r: (not r.has_effects, r.compiled.index))
         listeners: dict[str, list[ClauseRun]] = {}
@@ -159,7 +176,7 @@ class Replay:
             for event_type in run.compiled.by_type:
                 listeners.setdefault(event_type, []).append(run)
         self.wakeups: list[tuple[int, int]] = []
-        self.runs = runs
+        self.runs = {run.compiled.index: run for run in runs}
         try:
             for epoch, group_iter in groupby(in_scope, key=lambda e: e.epoch):
                 self.run_judges_before(epoch)
@@ -181,10 +198,36 @@ class Replay:
         leftover = [ob for run in runs for ob in run.open.values()]
         if leftover:
             raise InternalError(f"{len(leftover)} obligation(s) ended without a verdict")
-        if self.opened != len(self.findings):
-            raise InternalError(f"{self.opened} obligations opened but {len(self.findings)} verdicts given")
-        mark_unreadable(self.findings, self.log.skipped)
-        return self.result(in_scope, out_of_term, after)
+
+    def replay_parallel(self, clauses: list[CompiledClause], in_scope: list[Event], jobs: int) -> None:
+        """Replay clause groups in forked worker processes; merge their findings back."""
+        weight = {c.index: 0 for c in clauses}
+        for event in in_scope:
+            for c in clauses:
+                if event.type in c.by_type:
+                    weight[c.index] += 1
+        groups: list[list[CompiledClause]] = [[] for _ in range(min(jobs, len(clauses)))]
+        loads = [0] * len(groups)
+        for c in sorted(clauses, key=lambda c: (-weight[c.index], c.index)):
+            slot = loads.index(min(loads))
+            groups[slot].append(c)
+            loads[slot] += weight[c.index] + 1
+        global _ACTIVE
+        _ACTIVE = (self, in_scope)
+        try:
+            with multiprocessing.get_context("fork").Pool(len(groups)) as pool:
+                outcomes = pool.map(_replay_group, [[c.index for c in g] for g in groups])
+        finally:
+            _ACTIVE = None
+        for outcome in outcomes:
+            if isinstance(outcome, str):
+                raise CheckError(outcome)
+            findings, triggered, suppressed, opened = outcome
+            for data, seqs in findings:
+                self.findings.append(Finding(**data, events=[self.by_seq[s] for s in seqs]))
+            self.triggered |= triggered
+            self.suppressed |= suppressed
+            self.opened += opened
 
     def run_judges_before(self, epoch: int) -> None:
         """Every judgment due before `epoch`, in time order (clause order for equal times)."""
@@ -370,6 +413,27 @@ class Replay:
         )
 
 
+_ACTIVE: tuple[Replay, list[Event]] | None = None
+
+
+def _has_effects(compiled: CompiledClause) -> bool:
+    return any(row.effect for ob in compiled.template.obligations for row in ob.verdicts)
+
+
+def _replay_group(indices: list[int]) -> Any:
+    """In a forked worker: replay some clauses, return findings as plain data (events by seq)."""
+    assert _ACTIVE is not None
+    replay, in_scope = _ACTIVE
+    replay.findings, replay.triggered, replay.suppressed, replay.opened = [], set(), set(), 0
+    try:
+        replay.replay([c for c in replay.clauses if c.index in indices], in_scope)
+    except CheckError as exc:
+        return str(exc)
+    fields = [f for f in Finding.__dataclass_fields__ if f != "events"]
+    findings = [({k: getattr(f, k) for k in fields}, [e.seq for e in f.events]) for f in replay.findings]
+    return findings, replay.triggered, replay.suppressed, replay.opened
+
+
 def _param(value: Any, params: dict[str, Any]) -> Any:
     if isinstance(value, str) and value.startswith("$"):
         return params[value[1:]]
@@ -383,6 +447,10 @@ def check(
     as_of: dt.datetime | None = None,
     lenient: bool = False,
     trace: Callable[[Judgment], None] | None = None,
+    jobs: int = 1,
 ) -> CheckResult:
-    """Replay `log` against `contract`. `trace` sees every judgment (final or not), e.g. for explain."""
-    return Replay(contract, templates, log, as_of, lenient, trace).run()
+    """Replay `log` against `contract`. `trace` sees every judgment (final or not), e.g. for explain.
+
+    `jobs` > 1 replays independent clauses in that many processes; the result is identical.
+    """
+    return Replay(contract, templates, log, as_of, lenient, trace).run(jobs)

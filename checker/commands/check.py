@@ -38,6 +38,14 @@ def add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", type=Path, help="rule-template directory (default: the bundled rules/)")
     parser.add_argument("--lenient", action="store_true",
                         help="skip unreadable event lines, reporting each, instead of refusing the log")
+    parser.add_argument("--jobs", type=_jobs, default=1,
+                        help="replay independent clauses in N processes (same result; default 1)")
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"--jobs needs a whole number from 1 to 64, got {text!r}")
+    return int(text)
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -59,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from ..output import RenderOptions, render
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
-    result = run_check(args.contract, args.events, as_of, args.rules, args.lenient)
+    result = run_check(args.contract, args.events, as_of, args.rules, args.lenient, args.jobs)
     colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     options = RenderOptions(colour=colour, fail_on=args.fail_on, verbose=args.verbose)
     report = render(args.format, result, options)
