@@ -17,7 +17,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # Each command lives in checker/commands/<name>.py with `add_parser(sub)` and `run(args) -> int`.
-COMMAND_MODULES = ("check",)
+COMMAND_MODULES = ("check", "test", "explain", "rules", "lint", "diff")
 
 
 def build_parser() -> argparse.ArgumentParser:
