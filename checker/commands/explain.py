@@ -1,0 +1,47 @@
+"""`contract-check explain`: the full chain of one finding, from clause text to verdict row."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import CheckError
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    from .check import add_inputs
+
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "explain", help="explain one finding: clause, parameters, evidence, deadline, measures, verdict rows",
+        description="Explain how one finding's verdict was reached. FINDING_ID is the id `check` prints "
+                    "(or a unique prefix of at least 4 characters); give the same --contract, --events "
+                    "and --as-of as the check that printed it.")
+    parser.add_argument("finding_id", metavar="FINDING_ID", help="the finding's id, as printed by `check`")
+    add_inputs(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--output", type=Path, help="write the explanation here instead of standard output")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..api import load
+    from ..events import read_events
+    from ..explain import explain, find_trail, render, run_traced
+    from .check import parse_as_of
+
+    as_of = parse_as_of(args.as_of) if args.as_of else None
+    contract, templates = load(args.contract, args.rules)
+    log = read_events(args.events, lenient=args.lenient)
+    result, trails = run_traced(contract, templates, log, as_of, args.lenient)
+    trail = find_trail(result, trails, args.finding_id)
+    text = render(explain(trail, result, contract, templates), args.format)
+    if args.output is not None:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CheckError(f"cannot write the explanation: {exc.strerror}", args.output) from None
+    else:
+        sys.stdout.write(text)
+    return 0
