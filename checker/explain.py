@@ -17,11 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from . import verdicts
 from .contracts import LoadedContract
@@ -176,12 +175,6 @@ def event_doc(event: Event, cited: bool | None = None, item: Any = None) -> dict
 
 
 # --- the explanation --------------------------------------------------------------------------
-
-
-def _lookup(ob: Obligation) -> Callable[[Any, str], Any]:
-    # The same attribute resolution judge() uses (obligation view, evidence candidates).
-    factory = cast(Callable[[Obligation], Callable[[Any, str], Any]], verdicts._lookup_factory)
-    return factory(ob)
 
 
 def _evaluate_row(row: VerdictRow, scope: Scope) -> tuple[bool, list[dict[str, Any]]]:
@@ -381,7 +374,7 @@ def explain(trail: Trail, result: CheckResult, contract: LoadedContract, templat
             entry["events"] = [c[0].id for c in names[f"{name}__events"]]
         measures.append(entry)
 
-    scope = Scope(params, names, _lookup(ob))
+    scope = verdicts.make_scope(ob, names)
     row_docs: list[dict[str, Any]] = []
     consistent = True
     for i, r in enumerate(rows):

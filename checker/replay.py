@@ -11,6 +11,8 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
+import orjson
+
 from .compiler import CompiledClause, CompiledObligation, Interner, compile_clause
 from .contracts import LoadedContract
 from .engine import EngineSession
@@ -266,7 +268,7 @@ class Replay:
                     for name, value in attrs.items():
                         if value is not None:
                             is_int = isinstance(value, int) and not isinstance(value, bool)
-                            fact["a_" + name] = value if is_int else self.intern(value)
+                            fact["a_" + name] = value if is_int else self.intern(_hashable(value))
                     if role.is_evidence:
                         if role.spec.broadcast:
                             run.assert_broadcast(dict(fact))
@@ -414,6 +416,13 @@ class Replay:
 
 
 _ACTIVE: tuple[Replay, list[Event]] | None = None
+
+
+def _hashable(value: Any) -> Any:
+    """Lists and maps from events join by their canonical JSON text."""
+    if isinstance(value, (list, dict)):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str).decode()
+    return value
 
 
 def _has_effects(compiled: CompiledClause) -> bool:

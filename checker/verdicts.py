@@ -142,7 +142,7 @@ def judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, A
                     total += amount
             names[name] = total
             names[f"{name}__events"] = chosen
-    scope = Scope(params, names, lookup)
+    scope = make_scope(ob, names)
     for row in spec.verdicts:
         try:
             if scope.all(row.when):
@@ -153,6 +153,11 @@ def judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, A
                 ob.trigger.file, ob.trigger.line,
             ) from None
     raise AssertionError("the last verdict row has no conditions")  # guaranteed at load
+
+
+def make_scope(ob: Obligation, names: dict[str, Any]) -> Scope:
+    """The scope verdict rows are evaluated in (also used by explain to show why rows failed)."""
+    return Scope(ob.clause.params, names, _lookup_factory(ob))
 
 
 def _render(value: Any) -> str:

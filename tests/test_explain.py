@@ -105,7 +105,8 @@ def test_json_has_parameters_assumptions_timing_and_values(capsys: pytest.Captur
     assert doc["timing"]["deadline_days"] == 30 and doc["timing"]["deadline_parameter"] == "period_days"
     assert [j["final"] for j in doc["timing"]["judgments"]] == [False, True]
     assert doc["values"]["deadline"] == "2024-07-15T00:00:00+00:00"
-    assert doc["decision"]["reason"] == "overdue" and doc["decision"]["row"] == 11
+    overdue = next(r["row"] for r in doc["rows"] if r["reason"] == "overdue")
+    assert doc["decision"]["reason"] == "overdue" and doc["decision"]["row"] == overdue
     assert doc["trigger"]["fields"]["ip"] == ["model_weights", "model_card", "eval_suite"]
     assert doc["trigger"]["item"] == "model_card"
 
