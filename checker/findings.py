@@ -34,6 +34,7 @@ class Finding:
     instance: str = ""
     obligation: str = ""
     values: dict[str, Any] = field(default_factory=dict)
+    waiver: dict[str, Any] | None = None
 
     def sort_key(self, clause_order: dict[str, int]) -> tuple[Any, ...]:
         return (clause_order[self.clause], self.time, self.events[0].seq, self.instance, self.obligation)
@@ -50,6 +51,7 @@ class Finding:
             "events": [e.id for e in self.events],
             "time": iso(self.time),
             "due": iso(self.due),
+            **({"waiver": self.waiver} if self.waiver is not None else {}),
         }
 
 
@@ -82,6 +84,12 @@ class CheckResult:
     unexercised_clauses: list[str] = field(default_factory=list)
     clauses: list[ClauseInfo] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    expired_waivers: list[dict[str, Any]] = field(default_factory=list)
+    stale_waivers: list[dict[str, Any]] = field(default_factory=list)
+
+    def failing(self, verdicts: tuple[str, ...]) -> list[Finding]:
+        """Findings at or above the fail-on level that no waiver covers."""
+        return [f for f in self.findings if f.verdict in verdicts and f.waiver is None]
 
     def summary(self) -> dict[str, int]:
         counts = {v: 0 for v in VERDICT_ORDER}
@@ -102,4 +110,8 @@ class CheckResult:
         }
         if self.skipped:
             doc["skipped_lines"] = self.skipped
+        if self.expired_waivers:
+            doc["expired_waivers"] = self.expired_waivers
+        if self.stale_waivers:
+            doc["stale_waivers"] = self.stale_waivers
         return doc

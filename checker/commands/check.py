@@ -59,6 +59,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser.add_argument("--fail-on", choices=list(FAIL_LEVELS), default="breach",
                         help="exit 1 when a finding at or above this verdict exists (default: breach)")
     parser.add_argument("--verbose", action="store_true", help="list ok and pending findings in Markdown too")
+    parser.add_argument("--waivers", type=Path,
+                        help="YAML file of reviewed findings to acknowledge (kept, marked waived, not failing)")
     return parser
 
 
@@ -67,7 +69,20 @@ def run(args: argparse.Namespace) -> int:
     from ..output import RenderOptions, render
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
+    waivers = None
+    if args.waivers is not None:
+        from ..waivers import check_waiver_targets, load_waivers
+
+        waivers = load_waivers(args.waivers)
+        check_waiver_targets(waivers)
     result = run_check(args.contract, args.events, as_of, args.rules, args.lenient, args.jobs)
+    if waivers is not None:
+        from ..waivers import apply_waivers
+
+        apply_waivers(result, waivers)
+        for kind, entries in (("expired", result.expired_waivers), ("stale (matches no finding)", result.stale_waivers)):
+            for w in entries:
+                print(f"contract-check: {w['file']}:{w['line']}: waiver for {w['target']} is {kind}", file=sys.stderr)
     colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     options = RenderOptions(colour=colour, fail_on=args.fail_on, verbose=args.verbose)
     report = render(args.format, result, options)
@@ -82,5 +97,4 @@ def run(args: argparse.Namespace) -> int:
             raise CheckError(f"cannot write report: {exc.strerror}", args.output) from None
     else:
         sys.stdout.write(report)
-    failing = FAIL_LEVELS[args.fail_on]
-    return 1 if any(f.verdict in failing for f in result.findings) else 0
+    return 1 if result.failing(FAIL_LEVELS[args.fail_on]) else 0

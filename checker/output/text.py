@@ -14,6 +14,7 @@ RESET = "\x1b[0m"
 def render(result: CheckResult, options: Any = None) -> str:
     colour = bool(getattr(options, "colour", False))
     clause_titles = {c.id: c.title for c in result.clauses}
+
     def paint(verdict: str, text: str) -> str:
         return f"{COLOURS[verdict]}{text}{RESET}" if colour else text
 
@@ -26,6 +27,8 @@ def render(result: CheckResult, options: Any = None) -> str:
     for f in result.findings:
         evidence = ", ".join(e.id for e in f.events)
         due = f"  due {f.due.date().isoformat()}" if f.due else ""
+        if f.waiver is not None:
+            due += f"  WAIVED by {f.waiver['approver']} until {f.waiver['expires']}"
         by_clause.setdefault(f.clause, []).append(
             f"  {paint(f.verdict, f'{f.verdict:<7}')} {f.reason:<28} [{evidence}]{due}  {f.id}\n"
             f"          {f.message}"
@@ -43,6 +46,10 @@ def render(result: CheckResult, options: Any = None) -> str:
         lines.append("out-of-term events: " + ", ".join(e.id for e in result.out_of_term))
     if result.after_as_of:
         lines.append("events after the as-of time (not judged): " + ", ".join(e.id for e in result.after_as_of))
+    for w in result.expired_waivers:
+        lines.append(f"expired waiver ({w['file']}:{w['line']}) for {w['target']}, expired {w['expires']}")
+    for w in result.stale_waivers:
+        lines.append(f"stale waiver ({w['file']}:{w['line']}) for {w['target']}: matches no finding")
     if result.skipped:
         lines.append(f"skipped unreadable lines (--lenient): {len(result.skipped)}")
         lines.extend(f"  {s['file']}:{s['line']}: {s['error']}" for s in result.skipped)
