@@ -35,6 +35,7 @@ class Finding:
     obligation: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     waiver: dict[str, Any] | None = None
+    row: int = 0  # index of the verdict row that gave the verdict (for coverage)
 
     def sort_key(self, clause_order: dict[str, int]) -> tuple[Any, ...]:
         return (clause_order[self.clause], self.time, self.events[0].seq, self.instance, self.obligation)
@@ -107,6 +108,7 @@ class CheckResult:
             "uncovered_events": [e.id for e in self.uncovered],
             "out_of_term_events": [e.id for e in self.out_of_term],
             "after_as_of_events": [e.id for e in self.after_as_of],
+            "unexercised_clauses": list(self.unexercised_clauses),
         }
         if self.skipped:
             doc["skipped_lines"] = self.skipped

@@ -514,3 +514,35 @@ def _nearest(matcher: Matcher, findings: list[Finding], used: set[int]) -> Findi
         if best is None or score > best[0]:
             best = (score, j)
     return None if best is None else findings[best[1]]
+
+
+@dataclass(frozen=True)
+class RowCoverage:
+    """One verdict row of a rule template and whether any scenario's findings came from it."""
+
+    template: str
+    obligation: str
+    row: int
+    verdict: str
+    reason: str
+    covered: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"template": self.template, "obligation": self.obligation, "row": self.row + 1,
+                "verdict": self.verdict, "reason": self.reason, "covered": self.covered}
+
+
+def row_coverage(results: Sequence[CaseResult]) -> list[RowCoverage]:
+    """Verdict rows of every template the cases' contracts use, marked covered or not."""
+    used: dict[str, LoadedTemplate] = {}
+    for result in results:
+        contract, templates = load_contract(result.case.contract_file)
+        for clause in contract.contract.clauses:
+            used[clause.template] = templates[clause.template]
+    hit = {(f.rule, f.obligation, f.row) for r in results for f in r.findings}
+    rows: list[RowCoverage] = []
+    for tid in sorted(used):
+        for ob in used[tid].template.obligations:
+            for index, row in enumerate(ob.verdicts):
+                rows.append(RowCoverage(tid, ob.name, index, row.verdict, row.reason, (tid, ob.name, index) in hit))
+    return rows

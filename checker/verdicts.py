@@ -228,6 +228,7 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
         instance=ob.instance,
         obligation=ob.compiled.spec.name,
         values=values,
+        row=next(i for i, r in enumerate(ob.compiled.spec.verdicts) if r is row),
     )
 
 

@@ -26,7 +26,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scenarios import SCHEMA, load_scenarios, run_case
+    from ..scenarios import SCHEMA, load_scenarios, row_coverage, run_case
 
     paths: list[Path] = args.paths or [DEFAULT_PATH]
     cases = load_scenarios(paths)
@@ -36,11 +36,15 @@ def run(args: argparse.Namespace) -> int:
             raise CheckError(f"-k {args.keyword!r}: no case's 'file::name' contains it")
     results = [run_case(case) for case in cases]
     failed = [r for r in results if not r.passed]
+    coverage = row_coverage(results)
+    uncovered = [c for c in coverage if not c.covered]
     if args.format == "json":
         doc = {
             "schema": SCHEMA,
             "summary": {"total": len(results), "passed": len(results) - len(failed), "failed": len(failed)},
             "cases": [r.to_json() for r in results],
+            "coverage": {"rows": len(coverage), "covered": len(coverage) - len(uncovered),
+                         "uncovered": [c.to_json() for c in uncovered]},
         }
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -50,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
         for result in failed:
             out.append("")
             out.append(result.report())
+        out.append("")
+        out.append(f"verdict-row coverage: {len(coverage) - len(uncovered)}/{len(coverage)} rows of the templates used")
+        out.extend(f"  not covered: {c.template} / {c.obligation} row {c.row + 1} ({c.verdict} {c.reason})"
+                   for c in uncovered)
         out.append("")
         out.append(f"{len(results) - len(failed)} passed, {len(failed)} failed, {len(results)} case(s)")
         sys.stdout.write("\n".join(out) + "\n")
