@@ -47,15 +47,8 @@ def parse_contract_tree(file: Path, tree: Any) -> LoadedContract:
     try:
         contract = Contract.model_validate(plain(tree["contract"]))
     except ValidationError as exc:
-        wrapped = {"contract": tree["contract"]}
-        err = validation_error(file, wrapped, exc, "contract")
-        line, col = position(tree, ("contract", *_loc(exc)))
-        raise CheckError(err.message if err.message.startswith("contract") else "contract." + err.message, file, line, col) from None
+        raise validation_error(file, tree, exc, "contract", ("contract",)) from None
     return LoadedContract(contract, file, tree)
-
-
-def _loc(exc: ValidationError) -> tuple[int | str, ...]:
-    return tuple(p for p in exc.errors()[0]["loc"] if not (isinstance(p, str) and p.startswith("function-")))
 
 
 def load_contract(file: Path, templates: dict[str, LoadedTemplate]) -> LoadedContract:
@@ -70,18 +63,20 @@ def check_contract(loaded: LoadedContract, templates: dict[str, LoadedTemplate])
     if c.expires < c.effective:
         raise loaded.fail(("contract", "expires"), f"expires {c.expires} is before effective {c.effective}")
     party_ids = [p.id for p in c.parties]
-    if len(set(party_ids)) != len(party_ids):
-        raise loaded.fail(("contract", "parties"), "two parties share an id")
+    for index, party in enumerate(party_ids):
+        if party in party_ids[:index]:
+            raise loaded.fail(("contract", "parties", index, "id"), f"party id {party!r} is used twice")
     seen: dict[str, int] = {}
     for index, clause in enumerate(c.clauses):
         if clause.id in seen:
             raise loaded.fail(("contract", "clauses", index, "id"),
                               f"clause id {clause.id!r} is used twice (first at clause {seen[clause.id] + 1})")
         seen[clause.id] = index
+    obligation_templates = sorted(t for t, loaded_t in templates.items() if loaded_t.template.kind == "obligation")
     for index, clause in enumerate(c.clauses):
         if clause.template not in templates:
             raise loaded.fail(("contract", "clauses", index, "template"),
-                              f"unknown rule template {clause.template!r}; known: {', '.join(sorted(templates))}")
+                              f"unknown rule template {clause.template!r}; known: {', '.join(obligation_templates)}")
         template = templates[clause.template].template
         if template.kind != "obligation":
             raise loaded.fail(("contract", "clauses", index, "template"),
@@ -96,27 +91,32 @@ def resolve_parameters(loaded: LoadedContract, index: int, clause: Clause, templ
     base = ("contract", "clauses", index, "parameters")
     for name in clause.parameters:
         if name not in specs:
-            raise loaded.fail((*base, name),
-                              f"unknown parameter {name!r} for template {clause.template!r}; known: {', '.join(sorted(specs))}")
+            raise loaded.fail((*base, name), f"unknown parameter {name!r} for template {clause.template!r}; "
+                                             f"known: {', '.join(sorted(specs))}")
     values: dict[str, Any] = {"clause": clause.id}
     for name, spec in specs.items():
         if name not in clause.parameters:
             if spec.default is None:
-                raise loaded.fail(("contract", "clauses", index),
-                                  f"clause {clause.id!r} lacks parameter {name!r} ({spec.type}): {spec.doc}")
+                where = base if clause.parameters else ("contract", "clauses", index)
+                raise loaded.fail(where, f"clause {clause.id!r} lacks parameter {name!r} ({spec.type}): {spec.doc}")
             raw: Any = spec.default
         else:
             pv = clause.parameters[name]
             if pv.definition is not None:
                 if pv.definition not in c.definitions:
-                    raise loaded.fail((*base, name),
-                                      f"unknown definition {pv.definition!r}; known: {', '.join(sorted(c.definitions)) or 'none'}")
+                    known = ", ".join(sorted(c.definitions)) or "none"
+                    raise loaded.fail((*base, name, "definition"),
+                                      f"unknown definition {shorten(pv.definition)}; known: {known}")
                 raw = c.definitions[pv.definition].value
             else:
                 raw = pv.value
         try:
             values[name] = coerce(spec.type, raw, c)
         except ValueError as exc:
+            given = clause.parameters.get(name)
+            if given is not None and given.definition is not None:
+                used = f"definition {given.definition!r} (parameter {name!r} of clause {clause.id!r})"
+                raise loaded.fail(("contract", "definitions", given.definition, "value"), f"{used}: {exc}") from None
             raise loaded.fail((*base, name), f"parameter {name!r}: {exc}") from None
     return values
 
@@ -125,7 +125,7 @@ def coerce(kind: str, raw: Any, contract: Contract) -> Any:
     parties = {p.id for p in contract.parties}
     clauses = {cl.id for cl in contract.clauses}
     if kind == "party":
-        if raw not in parties:
+        if not isinstance(raw, str) or raw not in parties:
             raise ValueError(f"{shorten(raw)} is not a party of the contract ({', '.join(sorted(parties))})")
         return raw
     if kind == "string":

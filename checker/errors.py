@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 
 def shorten(value: object, limit: int = 60) -> str:
-    """Render an offending value for a message, truncated so a 20 MB field stays readable."""
-    text = repr(value) if not isinstance(value, str) else repr(value)
+    """Render an offending value for a message, truncated so a 20 MB field stays readable.
+
+    Text is quoted (repr, so control characters show escaped); numbers, true/false and null
+    are shown as written in JSON/YAML rather than as Python objects.
+    """
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, Decimal):
+        text = str(value)
+    else:
+        text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

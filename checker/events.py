@@ -1,4 +1,12 @@
-"""Event-log readers: .jsonl, .json, .csv and stdin → validated Events with their source line."""
+"""Event-log readers: .jsonl, .json, .csv and stdin → validated Events with their source line.
+
+Every record, whatever its format, goes through `build_event`, which refuses what the checker
+cannot judge safely and says which field is wrong: missing or mistyped required fields, times
+without a UTC offset or outside 1900–9999, duplicate JSON keys, NaN/Infinity, amounts that are
+negative or too large to add up exactly, strings with control characters or lone surrogates,
+values nested too deep or too long. JSON numbers with a fraction or exponent are read as
+`Decimal` (never binary floats).
+"""
 
 from __future__ import annotations
 
@@ -14,17 +22,35 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from .errors import CheckError, shorten
 from .models import Event
 
 MAX_LINE_BYTES = 1024 * 1024
 MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
+MAX_STRING_CHARS = MAX_LINE_BYTES
+MAX_DEPTH = 32
+MAX_NUMBER_DIGITS = 100
+MAX_ID_CHARS = 200
+MAX_AMOUNT_DIGITS = 40
+MAX_AMOUNT_DECIMALS = 20
 MONEY_SUFFIX = "_usd"
 REQUIRED = ("id", "time", "type", "actor")
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LIST_FIELDS_HINT = ";"
+# CSV cells of these fields are single values even when they contain ';'.
+SCALAR_FIELDS = frozenset((*REQUIRED, "ref"))
+# Control characters (tab, LF and CR allowed), DEL, and lone UTF-16 surrogates.
+BAD_CHAR_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+CONTROL_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL"}
+LONG_YEAR_RE = re.compile(r"^[+-]?\d{5,}")
+
+
+class LineError(ValueError):
+    """What is wrong with one record; `col` (1-based) when a position in the line is known."""
+
+    def __init__(self, message: str, col: int | None = None) -> None:
+        super().__init__(message)
+        self.col = col
 
 
 @dataclass
@@ -44,52 +70,90 @@ class EventLog:
     sources: list[str] = field(default_factory=list)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+# --- JSON ----------------------------------------------------------------------------------
 
 
-def _parse_exact(raw: bytes) -> Any:
-    return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+class _Duplicated(dict[str, Any]):
+    """A JSON object that named a key twice (reported by build_event with the field's path)."""
+
+    duplicates: list[str]
 
 
-def _has_float(value: Any) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_float(v) for v in value)
-    return False
+@dataclass(frozen=True)
+class _BadNumber:
+    """A JSON token that is no usable number: NaN, Infinity, or an absurdly long integer."""
+
+    text: str
+
+    def problem(self) -> str:
+        if self.text.lstrip("-") in ("NaN", "Infinity"):
+            return f"{self.text} is not a number (JSON has no NaN or Infinity)"
+        return f"a number of {len(self.text)} digits is too long (limit {MAX_NUMBER_DIGITS})"
 
 
-def parse_json_value(raw: bytes) -> Any:
-    """orjson for speed; the stdlib with Decimal wherever a float would lose money digits."""
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        if "infinity" not in str(exc):
-            raise ValueError(f"malformed JSON: {exc}") from None
-        value = None
-    except RecursionError:
-        raise ValueError("malformed JSON: nesting too deep") from None
-    if value is None or _has_float(value):
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    dup = _Duplicated(obj)
+    dup.duplicates = []
+    for key, _ in pairs:
+        if key in seen and key not in dup.duplicates:
+            dup.duplicates.append(key)
+        seen.add(key)
+    return dup
+
+
+def _int(text: str) -> int | _BadNumber:
+    return _BadNumber(text) if len(text.lstrip("-")) > MAX_NUMBER_DIGITS else int(text)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=Decimal, parse_int=_int, parse_constant=_BadNumber)
+_WS = re.compile(r"[ \t\n\r]*")
+NESTING_MESSAGE = f"JSON nested too deeply (an event may nest at most {MAX_DEPTH} levels)"
+
+
+def _decode_error(exc: json.JSONDecodeError, text: str) -> str:
+    message = exc.msg[:1].lower() + exc.msg[1:]
+    if "starting at" in message:
+        message = message.split(" starting at")[0]
+    if exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip()) - 1:
+        message += " (the data ends early: is the file truncated?)"
+    return f"malformed JSON: {message}"
+
+
+def parse_json_value(raw: bytes | str) -> Any:
+    """One JSON document; LineError (with the column) when it is not valid JSON."""
+    if isinstance(raw, bytes):
         try:
-            value = _parse_exact(raw)
-        except RecursionError:
-            raise ValueError("malformed JSON: nesting too deep") from None
-        except (json.JSONDecodeError, ValueError) as exc:
-            raise ValueError(f"malformed JSON: {exc}") from None
-    return value
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            col = len(raw[: exc.start].decode("utf-8", "replace")) + 1
+            raise LineError(f"not UTF-8 (byte 0x{raw[exc.start]:02x})", col) from None
+    else:
+        text = raw
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise LineError(_decode_error(exc, text), exc.colno) from None
+    except RecursionError:
+        raise LineError(NESTING_MESSAGE) from None
+
+
+# --- one record ------------------------------------------------------------------------------
 
 
 def parse_time(value: Any) -> dt.datetime:
     if not isinstance(value, str):
         raise ValueError(f"'time' must be an ISO 8601 string, got {shorten(value)}")
     text = value.strip()
+    if LONG_YEAR_RE.match(text):
+        raise ValueError(f"time {shorten(value)} is outside the supported years 1900–9999")
     try:
-        if len(text) == 10:
+        if "T" not in text and " " not in text and len(text) <= 10:
             day = dt.date.fromisoformat(text)
-            moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+            moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
         else:
             moment = dt.datetime.fromisoformat(text)
     except ValueError as exc:
@@ -98,12 +162,19 @@ def parse_time(value: Any) -> dt.datetime:
         raise ValueError(
             f"time {shorten(value)} has no UTC offset: write a date, or add 'Z' or '+HH:MM'"
         )
-    if not 1900 <= moment.year <= 9999:
+    try:
+        utc = moment.astimezone(dt.UTC)
+    except OverflowError:
+        utc = None
+    if not 1900 <= moment.year <= 9999 or utc is None or not 1900 <= utc.year <= 9999:
         raise ValueError(f"time {shorten(value)} is outside the supported years 1900–9999")
-    return moment.astimezone(dt.timezone.utc)
+    return utc
 
 
 def parse_money(name: str, value: Any) -> Decimal:
+    """An exact, finite, non-negative amount of at most 40 integer digits and 20 decimals."""
+    if isinstance(value, _BadNumber):
+        raise ValueError(f"{name!r}: {value.problem()}")
     if isinstance(value, bool):
         raise ValueError(f"{name!r} must be an amount, got {shorten(value)}")
     if isinstance(value, (int, Decimal)):
@@ -119,21 +190,99 @@ def parse_money(name: str, value: Any) -> Decimal:
         raise ValueError(f"{name!r} must be a finite amount, got {shorten(value)}")
     if amount < 0:
         raise ValueError(f"{name!r} must not be negative, got {shorten(value)}")
+    if amount.is_zero():
+        return Decimal(0)
+    _, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    expanded = exponent > 0
+    while exponent < 0 and digits and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    if len(digits) + exponent > MAX_AMOUNT_DIGITS:
+        raise ValueError(
+            f"{name!r} is too large to add up exactly, got {shorten(value)} "
+            f"(at most {MAX_AMOUNT_DIGITS} digits before the decimal point)"
+        )
+    if -exponent > MAX_AMOUNT_DECIMALS:
+        raise ValueError(
+            f"{name!r} has too many decimals to add up exactly, got {shorten(value)} "
+            f"(at most {MAX_AMOUNT_DECIMALS} after the decimal point)"
+        )
+    if expanded:  # 1E+3 → 1000, so no exponent reaches a message
+        amount = Decimal(format(amount, "f"))
     return amount
+
+
+def _describe_char(ch: str) -> str:
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"a lone surrogate \\u{code:04x} (not valid Unicode)"
+    name = CONTROL_NAMES.get(code)
+    return f"control character U+{code:04X}" + (f" ({name})" if name else "")
+
+
+def _check_values(obj: dict[str, Any]) -> None:
+    """Every value of a record: nesting, string length and characters, JSON oddities."""
+    if isinstance(obj, _Duplicated):
+        raise ValueError(f"duplicate key {shorten(obj.duplicates[0])} in the event object")
+    stack: list[tuple[str, str, Any, int]] = []
+    for key, value in obj.items():
+        if isinstance(value, str):
+            if len(value) > MAX_STRING_CHARS or BAD_CHAR_RE.search(value):
+                _bad_string(key, value)
+        elif isinstance(value, (dict, list, _BadNumber)):
+            stack.append((key, key, value, 1))
+    while stack:
+        root, path, value, depth = stack.pop()
+        if isinstance(value, str):
+            if len(value) > MAX_STRING_CHARS or BAD_CHAR_RE.search(value):
+                _bad_string(path, value)
+            continue
+        if isinstance(value, _BadNumber):
+            raise ValueError(f"field {shorten(path)}: {value.problem()}")
+        if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
+            raise ValueError(f"field {shorten(root)} is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            if isinstance(value, _Duplicated):
+                raise ValueError(f"duplicate key {shorten(value.duplicates[0])} in field {shorten(path)}")
+            for key, item in value.items():
+                bad = BAD_CHAR_RE.search(key)
+                if bad:
+                    raise ValueError(f"a key in field {shorten(path)} contains {_describe_char(bad.group())}")
+                stack.append((root, f"{path}.{key}", item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((root, f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
+
+
+def _bad_string(path: str, value: str) -> None:
+    if len(value) > MAX_STRING_CHARS:
+        raise ValueError(
+            f"field {shorten(path)} is {len(value)} characters long; a field is limited to {MAX_STRING_CHARS}"
+        )
+    bad = BAD_CHAR_RE.search(value)
+    assert bad is not None
+    raise ValueError(f"field {shorten(path)} contains {_describe_char(bad.group())} at character {bad.start() + 1}")
 
 
 def build_event(obj: Any, file: str, line: int, seq: int) -> Event:
     """Validate one decoded record; ValueError carries what is wrong (the caller adds where)."""
     if not isinstance(obj, dict):
-        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+        kind = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(type(obj), "a number")
+        raise ValueError(f"expected a JSON object (one event), got {kind}")
+    for key in obj:
+        bad = BAD_CHAR_RE.search(key)
+        if bad:
+            raise ValueError(f"a field name contains {_describe_char(bad.group())}: {shorten(key)}")
     for name in REQUIRED:
-        if name not in obj or obj[name] in (None, ""):
+        if name not in obj or obj[name] is None or obj[name] == "":
             raise ValueError(f"missing required field {name!r}")
     for name in ("id", "type", "actor"):
         if not isinstance(obj[name], str):
             raise ValueError(f"{name!r} must be a string, got {shorten(obj[name])}")
-    if "\x00" in obj["id"]:
-        raise ValueError("'id' contains a NUL character")
+    for name in ("id", "type", "actor", "ref"):
+        value = obj.get(name)
+        if isinstance(value, str) and len(value) > MAX_ID_CHARS:
+            raise ValueError(f"{name!r} is {len(value)} characters long; names and ids are limited to {MAX_ID_CHARS}")
+    _check_values(obj)
     if not TYPE_RE.match(obj["type"]):
         raise ValueError(f"'type' must be snake_case, got {shorten(obj['type'])}")
     time = parse_time(obj["time"])
@@ -149,6 +298,9 @@ def build_event(obj: Any, file: str, line: int, seq: int) -> Event:
     return Event.model_construct(
         id=obj["id"], time=time, type=obj["type"], actor=obj["actor"], fields=extra, file=file, line=line, seq=seq
     )
+
+
+# --- files -----------------------------------------------------------------------------------
 
 
 def _source_name(path: str) -> str:
@@ -172,112 +324,113 @@ def _read_bytes(path: str) -> bytes:
         raise CheckError(f"cannot read: {exc.strerror}", path) from None
 
 
-def _records_jsonl(name: str, data: bytes) -> Iterator[tuple[int, Any | Exception]]:
+def _decode_whole(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data[:start].count(b"\n") + 1
+        line_start = data.rfind(b"\n", 0, start) + 1
+        col = len(data[line_start:start].decode("utf-8", "replace")) + 1
+        raise CheckError(f"not UTF-8 (byte 0x{data[start]:02x})", name, line, col) from None
+
+
+Records = Iterator[tuple[int, Any]]
+
+
+def _records_jsonl(name: str, data: bytes) -> Records:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
         if len(raw) > MAX_LINE_BYTES:
-            yield number, ValueError(f"line is {len(raw)} bytes; an event line is limited to {MAX_LINE_BYTES}")
-            continue
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield number, ValueError(f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
+            yield number, LineError(f"line is {len(raw)} bytes; an event line is limited to {MAX_LINE_BYTES} bytes")
             continue
         try:
             value = parse_json_value(raw)
-        except ValueError as exc:
+        except LineError as exc:
             yield number, exc
             continue
         if isinstance(value, list):
-            yield number, ValueError(
+            yield number, LineError(
                 "a JSON array where one event object per line was expected (a .jsonl file); "
-                "name the file .json if it holds one array"
+                "name the file .json if it holds one array",
+                1,
             )
             continue
         yield number, value
 
 
-def _records_json(name: str, data: bytes) -> Iterator[tuple[int, Any | Exception]]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CheckError(f"not UTF-8 (byte 0x{data[exc.start]:02x})", name, line) from None
-    if not data.strip():
+def _records_json(name: str, data: bytes) -> Records:
+    """One JSON array; each element is decoded on its own so errors name its line."""
+    text = _decode_whole(name, data)
+
+    def where(pos: int) -> tuple[int, int]:
+        line = text.count("\n", 0, pos) + 1
+        return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+    def fail(message: str, pos: int) -> CheckError:
+        return CheckError(message, name, *where(pos))
+
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    if pos == len(text):
         return
-    try:
-        value = parse_json_value(data)
-    except ValueError as exc:
-        raise CheckError(str(exc), name) from None
-    if not isinstance(value, list):
-        raise CheckError("a .json event log must hold one JSON array of event objects", name, 1)
-    # Positions of top-level elements, so errors can name a line.
-    lines = _array_element_lines(data)
-    for index, item in enumerate(value):
-        yield (lines[index] if index < len(lines) else 1), item
-
-
-def _array_element_lines(data: bytes) -> list[int]:
-    """Line of each top-level element of a JSON array (a tiny scanner over strings and depth)."""
-    lines: list[int] = []
-    depth = 0
-    line = 1
-    in_string = False
-    escape = False
-    expecting = False
-    for byte in data:
-        ch = chr(byte)
-        if ch == "\n":
-            line += 1
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch.isspace():
-            continue
-        if depth == 1 and expecting:
-            lines.append(line)
-            expecting = False
-        if ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth == 1:
-                expecting = True
-        elif ch in "]}":
-            depth -= 1
-        elif ch == "," and depth == 1:
-            expecting = True
-    return lines
+    if text[pos] != "[":
+        kind = "an object" if text[pos] == "{" else "no array"
+        raise fail(f"a .json event log must hold one JSON array of event objects, found {kind}", pos)
+    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    if pos < len(text) and text[pos] == "]":
+        pos += 1
+    else:
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                raise fail(_decode_error(exc, text), exc.pos) from None
+            except RecursionError:
+                raise fail(NESTING_MESSAGE, pos) from None
+            yield where(pos)[0], value
+            pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+            if pos < len(text) and text[pos] == ",":
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                if pos < len(text) and text[pos] == "]":
+                    raise fail("malformed JSON: a comma before ']' (trailing comma)", pos)
+                continue
+            if pos < len(text) and text[pos] == "]":
+                pos += 1
+                break
+            raise fail("malformed JSON: expected ',' or ']' after an array element"
+                       + (" (the data ends early: is the file truncated?)" if pos >= len(text) else ""), pos)
+    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+    if pos != len(text):
+        raise fail("malformed JSON: extra data after the array", pos)
 
 
 def _csv_cell(key: str, text: str) -> Any:
     stripped = text.strip()
+    if key in SCALAR_FIELDS or key.endswith(MONEY_SUFFIX):
+        return stripped
     if stripped.startswith("[") or stripped.startswith("{"):
         try:
-            return parse_json_value(stripped.encode())
-        except ValueError as exc:
+            return parse_json_value(stripped)
+        except LineError as exc:
             raise ValueError(f"column {key!r}: {exc}") from None
     if LIST_FIELDS_HINT in stripped:
         return [part.strip() for part in stripped.split(LIST_FIELDS_HINT) if part.strip()]
     return text
 
 
-def _records_csv(name: str, data: bytes) -> Iterator[tuple[int, Any | Exception]]:
+def _records_csv(name: str, data: bytes) -> Records:
+    text = _decode_whole(name, data)
+    previous_limit = csv.field_size_limit(MAX_STRING_CHARS)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CheckError(f"not UTF-8 (byte 0x{data[exc.start]:02x})", name, line) from None
+        yield from _csv_rows(name, text)
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _csv_rows(name: str, text: str) -> Records:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -286,11 +439,18 @@ def _records_csv(name: str, data: bytes) -> Iterator[tuple[int, Any | Exception]
     except csv.Error as exc:
         raise CheckError(f"malformed CSV: {exc}", name, 1) from None
     header = [h.strip() for h in header]
+    for index, column in enumerate(header, start=1):
+        if not column:
+            raise CheckError(f"CSV header: column {index} has no name", name, 1)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise CheckError(f"CSV header lacks required column(s) {', '.join(missing)}", name, 1)
-    if len(set(header)) != len(header):
-        raise CheckError("CSV header names a column twice", name, 1)
+        raise CheckError(
+            f"CSV header lacks required column(s) {', '.join(missing)} (found: {shorten(', '.join(header), 120)})",
+            name, 1,
+        )
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise CheckError(f"CSV header names column {twice[0]!r} twice", name, 1)
     while True:
         line = reader.line_num + 1
         try:
@@ -298,12 +458,15 @@ def _records_csv(name: str, data: bytes) -> Iterator[tuple[int, Any | Exception]
         except StopIteration:
             return
         except csv.Error as exc:
-            yield line, ValueError(f"malformed CSV: {exc}")
-            continue
+            # The reader cannot resynchronise after a broken row: refuse the file even under --lenient.
+            message = str(exc)
+            if "field larger than field limit" in message:
+                message = f"a cell is larger than {MAX_STRING_CHARS} characters (the limit)"
+            raise CheckError(f"malformed CSV: {message}", name, line) from None
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            yield line, ValueError(f"row has {len(row)} cells, the header has {len(header)} columns")
+            yield line, LineError(f"row has {len(row)} cells, the header has {len(header)} columns")
             continue
         try:
             record = {k: _csv_cell(k, v) for k, v in zip(header, row, strict=True) if v.strip() != ""}
@@ -313,20 +476,27 @@ def _records_csv(name: str, data: bytes) -> Iterator[tuple[int, Any | Exception]
         yield line, record
 
 
+READERS = {".jsonl": _records_jsonl, ".ndjson": _records_jsonl, ".json": _records_json, ".csv": _records_csv}
+
+
 def read_events(paths: list[str], lenient: bool = False, stdin_format: str = ".jsonl") -> EventLog:
-    """Read one or more logs (one after another), validating every event; ids unique across all."""
+    """Read one or more logs (one after another), validating every event; ids unique across all.
+
+    A bad record is refused (CheckError naming file, line and what is wrong) or, under
+    `lenient`, skipped and recorded in `EventLog.skipped`. A file that cannot be read as a whole
+    (bad encoding, a broken .json array, a CSV header without required columns) is always refused.
+    """
     log = EventLog()
     seen: dict[str, tuple[str, int]] = {}
     seq = 0
     for path in paths:
         name = _source_name(path)
         suffix = stdin_format if path == "-" else Path(path).suffix.lower()
-        readers = {".jsonl": _records_jsonl, ".ndjson": _records_jsonl, ".json": _records_json, ".csv": _records_csv}
-        if suffix not in readers:
+        if suffix not in READERS:
             raise CheckError(f"unknown event-log format {suffix or '(none)'!r}: use .jsonl, .json or .csv", name)
         data = _read_bytes(path)
         log.sources.append(name)
-        for line, record in readers[suffix](name, data):
+        for line, record in READERS[suffix](name, data):
             try:
                 if isinstance(record, Exception):
                     raise record
@@ -335,9 +505,10 @@ def read_events(paths: list[str], lenient: bool = False, stdin_format: str = ".j
                     other_file, other_line = seen[event.id]
                     raise ValueError(f"duplicate event id {shorten(event.id)} (first at {other_file}:{other_line})")
             except ValueError as exc:
+                col = exc.col if isinstance(exc, LineError) else None
                 if not lenient:
-                    raise CheckError(str(exc), name, line) from None
-                kept = record if isinstance(record, dict) else None
+                    raise CheckError(str(exc), name, line, col) from None
+                kept = dict(record) if isinstance(record, dict) else None
                 log.skipped.append(SkippedLine(file=name, line=line, error=str(exc), record=kept))
                 continue
             seen[event.id] = (name, line)

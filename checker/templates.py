@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import CheckError
-from .expressions import ENGINE_OPERATORS, ExpressionError, check_condition, check_operand
-from .models import ObligationSpec, RuleTemplate
+from .errors import CheckError, shorten
+from .expressions import ENGINE_OPERATORS, REF_RE, ExpressionError, check_condition, check_operand
+from .models import KEBAB, SNAKE, ObligationSpec, RuleTemplate
 from .yamlload import load_yaml, plain, position
 
 PLACEHOLDER_RE = re.compile(r"\$\{([^}]*)\}")
@@ -36,17 +36,33 @@ class LoadedTemplate:
         return position(self.tree, loc)
 
 
-def validation_error(file: Path, tree: Any, exc: ValidationError, what: str) -> CheckError:
-    """The first pydantic error, placed at its YAML line and column."""
+PATTERN_NAMES = {
+    KEBAB: "kebab-case (lower-case words joined by '-')",
+    SNAKE: "snake_case (lower-case words joined by '_')",
+}
+
+
+def validation_error(
+    file: Path, tree: Any, exc: ValidationError, what: str, prefix: tuple[int | str, ...] = ()
+) -> CheckError:
+    """The first pydantic error, placed at its YAML line and column, with the offending value."""
     err = exc.errors()[0]
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     line, col = position(tree, loc)
     path = ".".join(str(p) for p in loc) or what
     msg = err["msg"]
+    value = err.get("input")
     if err["type"] == "extra_forbidden":
         msg = f"unknown field {str(loc[-1])!r}"
     elif err["type"] == "missing":
         msg = f"missing required field {str(loc[-1])!r}"
+    else:
+        if err["type"] == "string_pattern_mismatch":
+            pattern = (err.get("ctx") or {}).get("pattern")
+            if pattern in PATTERN_NAMES:
+                msg = f"must be {PATTERN_NAMES[pattern]}"
+        if not isinstance(value, (dict, list)):
+            msg += f", got {shorten(plain(value))}"
     return CheckError(f"{path}: {msg}", file, line, col)
 
 
@@ -85,6 +101,7 @@ def _check_semantics(loaded: LoadedTemplate) -> None:
             raise _fail(loaded, (), "a scope template needs a 'scope' section")
         for i, cond in enumerate(t.scope.within):
             try:
+                _check_alias(cond, {"time"}, "scope.within")
                 check_condition(cond, set(), params, "scope.within", lhs_roots={"time"})
             except ExpressionError as exc:
                 raise _fail(loaded, ("scope", "within", i), str(exc)) from None
@@ -94,7 +111,8 @@ def _check_semantics(loaded: LoadedTemplate) -> None:
     for role, fact in t.facts.items():
         base = ("facts", role)
         if isinstance(fact.types, str) and (not fact.types.startswith("$") or fact.types[1:] not in params):
-            raise _fail(loaded, (*base, "types"), f"types must be a list of event types or a $parameter, got {fact.types!r}")
+            raise _fail(loaded, (*base, "types"),
+                        f"types must be a list of event types or a $parameter, got {shorten(fact.types)}")
         for i, cond in enumerate(fact.where):
             if not (isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str)):
                 raise _fail(loaded, (*base, "where", i), f"a filter is [field, operator, value], got {cond!r}")
@@ -119,7 +137,9 @@ def _check_semantics(loaded: LoadedTemplate) -> None:
         _check_obligation(loaded, ("obligations", index), ob, params)
 
 
-def _check_obligation(loaded: LoadedTemplate, base: tuple[int | str, ...], ob: ObligationSpec, params: set[str]) -> None:
+def _check_obligation(
+    loaded: LoadedTemplate, base: tuple[int | str, ...], ob: ObligationSpec, params: set[str]
+) -> None:
     t = loaded.template
     if ob.opened_by not in t.facts:
         raise _fail(loaded, (*base, "opened_by"), f"unknown fact role {ob.opened_by!r}")
@@ -139,12 +159,14 @@ def _check_obligation(loaded: LoadedTemplate, base: tuple[int | str, ...], ob: O
                 raise _fail(loaded, loc, f"a join condition is [attribute, operator, value], got {cond!r}")
             lhs, op, rhs = cond
             if op not in ENGINE_OPERATORS:
-                raise _fail(loaded, loc, f"operator {op!r} cannot be used in an engine join; known: {', '.join(ENGINE_OPERATORS)}")
+                raise _fail(loaded, loc, f"operator {shorten(op)} cannot be used in an engine join; "
+                                         f"known: {', '.join(ENGINE_OPERATORS)}")
             if lhs not in attrs:
                 raise _fail(loaded, loc, f"unknown attribute {lhs!r} of {role!r}; known: {', '.join(sorted(attrs))}")
             if isinstance(rhs, str) and rhs.startswith("obligation."):
                 if rhs.split(".", 1)[1] not in ob_attrs:
-                    raise _fail(loaded, loc, f"unknown obligation attribute in {rhs!r}; known: {', '.join(sorted(ob_attrs))}")
+                    raise _fail(loaded, loc, f"unknown obligation attribute in {shorten(rhs)}; "
+                                             f"known: {', '.join(sorted(ob_attrs))}")
             else:
                 try:
                     check_operand(rhs, {"obligation"}, params, "evidence")
@@ -172,6 +194,7 @@ def _check_obligation(loaded: LoadedTemplate, base: tuple[int | str, ...], ob: O
                 raise _fail(loaded, loc, "a sum needs 'of': the money field to add up")
             for i, cond in enumerate(measure.where):
                 try:
+                    _check_alias(cond, roots, f"measures.{name}")
                     check_condition(cond, roots, params, f"measures.{name}", lhs_any_field=True)
                 except ExpressionError as exc:
                     raise _fail(loaded, (*loc, "where", i), str(exc)) from None
@@ -181,6 +204,7 @@ def _check_obligation(loaded: LoadedTemplate, base: tuple[int | str, ...], ob: O
         loc = (*base, "verdicts", i)
         for j, cond in enumerate(row.when):
             try:
+                _check_alias(cond, roots, "when")
                 check_condition(cond, roots, params, "when")
             except ExpressionError as exc:
                 raise _fail(loaded, (*loc, "when", j), str(exc)) from None
@@ -195,7 +219,17 @@ def _check_obligation(loaded: LoadedTemplate, base: tuple[int | str, ...], ob: O
             if isinstance(target, str) and target[1:] not in params:
                 raise _fail(loaded, (*loc, "effect"), f"unknown parameter {target!r}")
     if ob.verdicts[-1].when:
-        raise _fail(loaded, (*base, "verdicts"), "the last verdict row must have `when: []` so every obligation gets a verdict")
+        raise _fail(loaded, (*base, "verdicts", len(ob.verdicts) - 1, "when"),
+                    "the last verdict row must have `when: []` so every obligation gets a verdict")
+
+
+def _check_alias(cond: Any, roots: set[str], where: str) -> None:
+    """A dotted left side must start with a known alias (the engine would never match it)."""
+    if isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str):
+        lhs = cond[0]
+        root = lhs.split(".", 1)[0]
+        if "." in lhs and REF_RE.match(lhs) and root not in roots:
+            raise ExpressionError(f"{where}: unknown alias {root!r} in {lhs!r}; known: {', '.join(sorted(roots))}")
 
 
 def bundled_rules_dir() -> Path:

@@ -1,7 +1,15 @@
-"""YAML with positions: duplicate keys, aliases and object tags are refused."""
+"""YAML with positions: duplicate keys, aliases and object tags are refused.
+
+One parse: every parser event passes a guard before the composer sees it, so an alias (and
+with it any alias bomb) or a non-standard tag (`!!python/object`, `!custom`) is refused at its
+line and column before anything is built or expanded.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,35 +17,44 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .errors import CheckError
+from .errors import CheckError, shorten
 
 MAX_YAML_BYTES = 5 * 1024 * 1024
+MAX_YAML_DEPTH = 64
+ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
+TIMESTAMP_RE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2}):(\d{2})(?:\.\d*)?"
+    r"(?:[ \t]*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?)?$"
+)
 
 
-def _reject_aliases_and_tags(path: Path, text: str) -> None:
-    """Scan tokens before composing: an alias bomb must be refused before it expands."""
-    yaml = YAML(typ="rt")
-    try:
-        for event in yaml.parse(text):
-            name = type(event).__name__
-            mark = event.start_mark
-            if name == "AliasEvent":
-                raise CheckError(
-                    "YAML aliases (*name) are not allowed in contract files; write the value out",
-                    path, mark.line + 1, mark.column + 1,
-                )
-            tag = getattr(event, "tag", None)
-            if tag and isinstance(tag, str) and not tag.startswith("tag:yaml.org,2002:"):
-                raise CheckError(
-                    f"YAML tag {tag!r} is not allowed (no objects are constructed from YAML)",
-                    path, mark.line + 1, mark.column + 1,
-                )
-            if tag and isinstance(tag, str) and tag.startswith("tag:yaml.org,2002:python"):
-                raise CheckError(f"YAML tag {tag!r} is not allowed", path, mark.line + 1, mark.column + 1)
-    except MarkedYAMLError as exc:
-        raise _yaml_error(path, exc) from None
-    except YAMLError as exc:
-        raise CheckError(f"invalid YAML: {exc}", path) from None
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _guard(path: Path, get_event: Callable[[], Any]) -> Callable[[], Any]:
+    """Wrap the parser's get_event: aliases and foreign tags are refused as they are read."""
+
+    def guarded() -> Any:
+        event = get_event()
+        mark = event.start_mark
+        if type(event).__name__ == "AliasEvent":
+            raise CheckError(
+                f"YAML aliases (*{shorten(event.anchor, 40)[1:-1]}) are not allowed; write the value out",
+                path, mark.line + 1, mark.column + 1,
+            )
+        tag = getattr(event, "tag", None)
+        if isinstance(tag, str) and tag not in ALLOWED_TAGS:
+            raise CheckError(
+                f"YAML tag {shorten(_show_tag(tag), 80)} is not allowed (no objects are constructed from YAML; "
+                "only plain values, lists and mappings)",
+                path, mark.line + 1, mark.column + 1,
+            )
+        return event
+
+    return guarded
 
 
 def _yaml_error(path: Path, exc: MarkedYAMLError) -> CheckError:
@@ -46,8 +63,47 @@ def _yaml_error(path: Path, exc: MarkedYAMLError) -> CheckError:
     if "found character '\\t'" in str(problem):
         problem = "tab character: YAML indentation must use spaces"
     if mark is None:
-        return CheckError(f"invalid YAML: {problem}", path)
+        return CheckError(f"invalid YAML: {problem}", path, 1)
     return CheckError(f"invalid YAML: {problem}", path, mark.line + 1, mark.column + 1)
+
+
+def _duplicate_key_error(path: Path, exc: MarkedYAMLError) -> CheckError:
+    mark = exc.problem_mark
+    key = str(exc.problem).split('"')[1] if '"' in str(exc.problem) else "?"
+    return CheckError(
+        f"duplicate key {shorten(key)} (a key may appear once per mapping)", path,
+        mark.line + 1 if mark else 1, mark.column + 1 if mark else None,
+    )
+
+
+def _bad_scalar(path: Path, text: str, exc: Exception) -> CheckError:
+    """Where a value the YAML parser accepted failed to construct (e.g. the date 2019-13-45)."""
+    for event in YAML(typ="rt").parse(text):
+        if type(event).__name__ != "ScalarEvent" or event.style is not None or getattr(event, "tag", None):
+            continue
+        match = TIMESTAMP_RE.match(event.value)
+        if not match:
+            continue
+        try:
+            dt.date(int(match[1]), int(match[2]), int(match[3]))
+            if match[4] is not None:
+                dt.time(int(match[4]), int(match[5]), int(match[6]))
+        except ValueError as problem:
+            mark = event.start_mark
+            return CheckError(f"invalid date {shorten(event.value)}: {problem}", path, mark.line + 1, mark.column + 1)
+    return CheckError(f"invalid YAML value: {shorten(str(exc), 200)}", path, 1)
+
+
+def _load_text(path: Path, text: str) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    yaml.max_depth = MAX_YAML_DEPTH
+    constructor, parser = yaml.get_constructor_parser(text)
+    parser.get_event = _guard(path, parser.get_event)
+    try:
+        return constructor.get_single_data()
+    finally:
+        parser.dispose()
 
 
 def load_yaml(path: Path) -> Any:
@@ -65,25 +121,27 @@ def load_yaml(path: Path) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CheckError(f"not UTF-8 (byte 0x{raw[exc.start]:02x})", path, line) from None
-    _reject_aliases_and_tags(path, text)
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+        start = exc.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        line = raw[:start].count(b"\n") + 1
+        raise CheckError(f"not UTF-8 (byte 0x{raw[start]:02x})", path, line) from None
     try:
-        data = yaml.load(text)
+        data = _load_text(path, text)
     except MarkedYAMLError as exc:
         if type(exc).__name__ == "DuplicateKeyError":
+            raise _duplicate_key_error(path, exc) from None
+        if type(exc).__name__ == "MaxDepthExceededError":
             mark = exc.problem_mark
-            key = str(exc.problem).split('"')[1] if '"' in str(exc.problem) else "?"
-            line = mark.line + 1 if mark else None
-            col = mark.column + 1 if mark else None
-            raise CheckError(f"duplicate key {key!r}", path, line, col) from None
+            raise CheckError(f"YAML nested more than {MAX_YAML_DEPTH} levels deep", path,
+                             mark.line + 1 if mark else 1, mark.column + 1 if mark else None) from None
         raise _yaml_error(path, exc) from None
     except YAMLError as exc:
-        raise CheckError(f"invalid YAML: {exc}", path) from None
+        raise CheckError(f"invalid YAML: {shorten(str(exc), 200)}", path, 1) from None
+    except RecursionError:
+        raise CheckError(f"YAML nested more than {MAX_YAML_DEPTH} levels deep", path, 1) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise _bad_scalar(path, text, exc) from None
     if data is None:
-        raise CheckError("file is empty", path)
+        raise CheckError("file is empty", path, 1)
     return data
 
 
