@@ -38,7 +38,7 @@ class Finding:
     row: int = 0  # index of the verdict row that gave the verdict (for coverage)
 
     def sort_key(self, clause_order: dict[str, int]) -> tuple[Any, ...]:
-        return (clause_order[self.clause], self.time, self.events[0].seq, self.instance, self.obligation)
+        return (clause_order[self.clause], self.time, self.events[0].id, self.instance, self.obligation)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +85,9 @@ class CheckResult:
     unexercised_clauses: list[str] = field(default_factory=list)
     clauses: list[ClauseInfo] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    contract_title: str = ""
+    effective: dt.date | None = None
+    expires: dt.date | None = None
     expired_waivers: list[dict[str, Any]] = field(default_factory=list)
     stale_waivers: list[dict[str, Any]] = field(default_factory=list)
 

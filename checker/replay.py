@@ -6,7 +6,7 @@ import datetime as dt
 import heapq
 import multiprocessing
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
@@ -346,12 +346,14 @@ class Replay:
                 event.file, event.line,
             )
         percent: Decimal = _param(spec.percent, params)
-        due: Decimal = base * percent / Decimal(100)
-        if spec.cumulative_cap is not None:
-            cap: Decimal = _param(spec.cumulative_cap, params)
-            used = run.ledger.get(compiled_ob.spec.name, Decimal(0))
-            due = max(Decimal(0), min(due, cap - used))
-            run.ledger[compiled_ob.spec.name] = used + due
+        # Exact: amounts have at most 40 + 20 digits, well inside 100 digits of precision.
+        with localcontext(prec=100):
+            due: Decimal = base * percent / Decimal(100)
+            if spec.cumulative_cap is not None:
+                cap: Decimal = _param(spec.cumulative_cap, params)
+                used = run.ledger.get(compiled_ob.spec.name, Decimal(0))
+                due = max(Decimal(0), min(due, cap - used))
+                run.ledger[compiled_ob.spec.name] = used + due
         return due
 
     def judge(self, run: ClauseRun, ob: Obligation, now: int) -> None:
@@ -382,7 +384,11 @@ class Replay:
         clause_order = {c.clause.id: c.index for c in self.clauses}
         findings = sorted(self.findings, key=lambda f: f.sort_key(clause_order))
         cited = {e.seq for f in findings for e in f.events}
-        uncovered = [e for e in in_scope if e.seq not in cited]
+        # Report lists: time order, ties by id, so a reordered file gives byte-identical output.
+        listing = attrgetter("time", "id")
+        uncovered = sorted((e for e in in_scope if e.seq not in cited), key=listing)
+        out_of_term = sorted(out_of_term, key=listing)
+        after = sorted(after, key=listing)
         accounted = len(in_scope) + len(out_of_term) + len(after)
         if accounted != len(self.log.events) or not self.triggered - self.suppressed <= cited:
             raise InternalError("event accounting does not balance")
@@ -412,6 +418,9 @@ class Replay:
                 for c in self.clauses
             ],
             events=list(self.log.events),
+            contract_title=self.contract.contract.title,
+            effective=self.contract.contract.effective,
+            expires=self.contract.contract.expires,
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from string import Template
 from typing import Any
 
@@ -95,6 +95,12 @@ def _sorted(cands: list[Candidate]) -> list[Candidate]:
 
 def judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, Any]]:
     """Evaluate measures and pick the first verdict row whose conditions hold."""
+    # Sums and differences of money stay exact: amounts are bounded far below 100 digits.
+    with localcontext(prec=100):
+        return _judge(ob, now, as_of)
+
+
+def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, Any]]:
     spec = ob.compiled.spec
     params = ob.clause.params
     lookup = _lookup_factory(ob)
@@ -164,8 +170,8 @@ def _render(value: Any) -> str:
     if value is MISSING or value is None:
         return "(none)"
     if isinstance(value, Decimal):
-        text = f"{value.normalize():,f}" if value == value.to_integral() else f"{value:,}"
-        return text
+        # Never normalize(): it rounds to the 28-digit context; whole amounts print without ".0".
+        return f"{value.to_integral_value():,f}" if value == value.to_integral_value() else f"{value:,f}"
     if isinstance(value, (tuple, list)):
         return ", ".join(_render(v) for v in value)
     return str(value)
@@ -211,7 +217,7 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
         for item in items:
             if isinstance(item, tuple) and item[0] not in cited and item[0] is not ob.trigger:
                 cited.append(item[0])
-    cited.sort(key=lambda e: (e.time, e.seq))
+    cited.sort(key=lambda e: (e.time, e.id))
     values = {k: v for k, v in names.items() if isinstance(v, (Decimal, int)) and not k.endswith("__events")}
     return Finding(
         id=finding_id(clause.clause.id, ob.trigger.id, ob.instance),
@@ -260,7 +266,7 @@ def mark_unreadable(findings: list[Finding], skipped: list[Any]) -> None:
         for key in keys:
             targeted.setdefault(key, []).append(line)
     for finding in findings:
-        lines = list(targeted.get(finding.events[0].id, []))
+        lines = [line for event in finding.events for line in targeted.get(event.id, [])]
         if finding.verdict in ("breach", "pending"):
             lines.extend(blind)
         if not lines or finding.verdict == "info":

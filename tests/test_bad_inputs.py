@@ -364,10 +364,6 @@ def test_lenient_skipped_evidence_line_is_reported(tmp_path: Path) -> None:
     assert [f["events"][0] for f in doc["findings"]] == ["c1"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checker/verdicts.py mark_unreadable() only matches a skipped record's id/ref against the finding's "
-    "trigger (events[0]); the skipped decline refs the offer o1, which is cited evidence of c1's finding"
-))
 def test_lenient_skipped_evidence_line_turns_the_verdict_grey(tmp_path: Path) -> None:
     _, doc = _rofr_lenient(tmp_path)
     assert [(f["verdict"], f["reason"]) for f in doc["findings"]] == [("grey", "evidence-unreadable")]

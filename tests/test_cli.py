@@ -200,10 +200,6 @@ def test_shuffled_input_gives_the_same_findings(seed: int, tmp_path: Path, examp
     assert _comparable(doc) == _comparable(base)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checker/replay.py lists uncovered/out-of-term/after-as-of events in (time, file order); events "
-    "of equal time (e14/e15 on 2023-01-23) swap when the file is shuffled. Sort those lists by (time, id)."
-))
 @pytest.mark.parametrize("seed", [1, 2])
 def test_shuffled_input_gives_byte_identical_json(seed: int, tmp_path: Path, example_json: bytes) -> None:
     proc = check(str(_shuffled(seed, tmp_path)), extra=("--format", "json"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..findings import CheckResult
 
 # format name → module in checker/output/ exposing render(result, options) -> str
-RENDERERS = {"text": "text", "json": "json"}
+RENDERERS = {"text": "text", "json": "json", "html": "html", "md": "markdown", "sarif": "sarif", "junit": "junit"}
 FORMATS = tuple(RENDERERS)
 
 

@@ -222,6 +222,11 @@ def _total(events: Sequence[_Event]) -> Decimal:
         return sum((e.money("amount_usd") or Decimal(0) for e in events), Decimal(0))
 
 
+def _listing_key(event: _Event) -> tuple[datetime, str]:
+    """Lists in reports: time order, ties by id, so a reordered file lists the same."""
+    return (event.time, event.id)
+
+
 def _replay_key(event: _Event) -> tuple[datetime, int]:
     return (event.time, event.index)
 
@@ -258,7 +263,7 @@ class _Evaluation:
         amount_due: Decimal | None = None,
         shortfall: Decimal | None = None,
     ) -> None:
-        ordered = sorted({e.index: e for e in evidence}.values(), key=_replay_key)
+        ordered = sorted({e.index: e for e in evidence}.values(), key=_listing_key)
         self.findings.append(
             RefFinding(
                 id=finding_id(clause, trigger.id, instance),
@@ -546,9 +551,9 @@ class _Evaluation:
         order = {clause: i for i, clause in enumerate(p.clause_order)}
         by_id = {e.id: e for e in self.live}
 
-        def key(f: RefFinding) -> tuple[int, datetime, int, str]:
+        def key(f: RefFinding) -> tuple[int, datetime, str, str]:
             trigger = by_id[f.events[0]]
-            return (order[f.clause], trigger.time, trigger.index, f.instance)
+            return (order[f.clause], trigger.time, trigger.id, f.instance)
 
         return sorted(self.findings, key=key)
 
@@ -607,9 +612,9 @@ def evaluate(
     return ReferenceResult(
         as_of=as_of,
         findings=findings,
-        uncovered_events=[e.id for e in timeline if e.live and e.id not in covered],
-        out_of_term_events=[e.id for e in timeline if not e.in_term],
-        after_as_of_events=[e.id for e in timeline if e.in_term and e.after_as_of],
+        uncovered_events=[e.id for e in sorted(timeline, key=_listing_key) if e.live and e.id not in covered],
+        out_of_term_events=[e.id for e in sorted(timeline, key=_listing_key) if not e.in_term],
+        after_as_of_events=[e.id for e in sorted(timeline, key=_listing_key) if e.in_term and e.after_as_of],
     )
 
 

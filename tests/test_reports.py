@@ -1,0 +1,634 @@
+"""The four report formats (html, md, sarif, junit): same findings, each format's own rules.
+
+Every format is produced through the CLI (`python -m checker check --format X --output F`) on the
+example log and on an empty log, and compared with the JSON findings of the same run. Unit tests
+on hand-made results cover escaping, the fail-on rules of JUnit, standard input, reproducible
+output and the size of a 100 000-finding HTML report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from junitparser import Failure, JUnitXml, Property
+
+from checker.api import run_check
+from checker.errors import CheckError
+from checker.findings import CheckResult, ClauseInfo, Finding
+from checker.models import VERDICT_ORDER, Event
+from checker.output import RENDERERS, RenderOptions, render
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONTRACT = ROOT / "contracts" / "openai-microsoft-2019.yaml"
+EXAMPLE_EVENTS = ROOT / "examples" / "openai-microsoft-events.jsonl"
+SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-2.1.0.json"
+# The CLI runs in the project root with relative paths, as a user would type them.
+REL_CONTRACT = "contracts/openai-microsoft-2019.yaml"
+REL_EVENTS = "examples/openai-microsoft-events.jsonl"
+EPOCH = "1751328000"  # 2025-07-01T00:00:00Z
+FORMATS = ("html", "md", "sarif", "junit")
+EXT = {"html": "html", "md": "md", "sarif": "sarif", "junit": "xml", "json": "json"}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "checker", *args], cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def produce(events: Path, fmt: str, out_dir: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    tag = re.sub(r"[^\w-]+", "_", "-".join(extra))
+    out = out_dir / f"report-{fmt}{tag}.{EXT[fmt]}"
+    proc = cli("check", "--contract", REL_CONTRACT, "--events", str(events),
+               "--format", fmt, "--output", str(out), *extra)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc, out
+
+
+class Page(HTMLParser):
+    """The parts of an HTML report the tests look at, read with the standard library parser."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def find(self, tag: str | None = None, **attrs: str) -> list[dict[str, str]]:
+        def match(a: dict[str, str]) -> bool:
+            for key, value in attrs.items():
+                key = key.rstrip("_").replace("_", "-")
+                if key == "class":
+                    if value not in a.get("class", "").split():
+                        return False
+                elif a.get(key) != value:
+                    return False
+            return True
+
+        return [a for t, a in self.tags if (tag is None or t == tag) and match(a)]
+
+
+def parse_html(text: str) -> Page:
+    page = Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+def card_counts(text: str) -> dict[str, int]:
+    return {v: int(n) for v, n in re.findall(
+        r'<div class="card \w+" data-verdict="(\w+)"><span class="count">(\d+)</span>', text)}
+
+
+@pytest.fixture(scope="module")
+def example_json(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("json") / "findings.json"
+    proc = cli("check", "--contract", REL_CONTRACT, "--events", REL_EVENTS,
+               "--format", "json", "--output", str(out))
+    assert proc.returncode == 1, proc.stderr
+    doc: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return doc
+
+
+@pytest.fixture(scope="module")
+def example_result() -> CheckResult:
+    return run_check(EXAMPLE_CONTRACT, [str(EXAMPLE_EVENTS)])
+
+
+@pytest.fixture
+def empty_log(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sarif_validator() -> Any:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def assert_valid_sarif(validator: Any, doc: dict[str, Any]) -> None:
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def event(eid: str, time: str, etype: str = "model_release", file: str = "log.jsonl", line: int = 1,
+          seq: int = 0, **fields: Any) -> Event:
+    return Event(id=eid, time=dt.datetime.fromisoformat(time).replace(tzinfo=dt.UTC), type=etype,
+                 actor="openai", fields=fields, file=file, line=line, seq=seq)
+
+
+def finding(fid: str, verdict: str, message: str, events: list[Event], clause: str = "c-one",
+            reason: str = "some-reason", due: dt.datetime | None = None) -> Finding:
+    return Finding(id=fid, clause=clause, rule="scoped-disclosure", verdict=verdict, reason=reason,
+                   severity="high", message=message, events=events, time=events[0].time, due=due)
+
+
+def clause(cid: str = "c-one", text: str = "The clause text.", line: int = 5) -> ClauseInfo:
+    return ClauseInfo(id=cid, section="§1 First", title="First clause", text=text, template="scoped-disclosure",
+                      severity="high", parameters={"period_days": 90}, assumptions={"period_days": "assumed"},
+                      line=line)
+
+
+def result_of(findings: list[Finding], clauses: list[ClauseInfo] | None = None,
+              contract_file: str = "contract.yaml", sources: list[str] | None = None) -> CheckResult:
+    events = sorted({e.id: e for f in findings for e in f.events}.values(), key=lambda e: e.time)
+    return CheckResult(
+        contract_id="test-contract", contract_file=contract_file, event_sources=sources or ["log.jsonl"],
+        as_of=dt.datetime(2025, 7, 1, tzinfo=dt.UTC), findings=findings, uncovered=[], out_of_term=[],
+        after_as_of=[], clauses=clauses if clauses is not None else [clause()], events=events,
+    )
+
+
+# --- registry and templates ---------------------------------------------------------------
+
+
+def test_formats_are_registered() -> None:
+    assert {RENDERERS[f] for f in FORMATS} == {"html", "markdown", "sarif", "junit"}
+    proc = cli("check", "--help")
+    for fmt in FORMATS:
+        assert fmt in proc.stdout
+
+
+def test_templates_are_jinja_files_with_autoescape() -> None:
+    from checker.output.html import html_environment
+    from checker.output.markdown import md_environment
+
+    templates = ROOT / "checker" / "output" / "templates"
+    assert (templates / "report.html.j2").is_file() and (templates / "report.md.j2").is_file()
+    for env in (html_environment(), md_environment()):
+        assert env.autoescape is True
+
+
+# --- all four formats through the CLI: example log and empty log ---------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_example_log_every_format(fmt: str, tmp_path: Path, example_json: dict[str, Any],
+                                  example_result: CheckResult, sarif_validator: Any) -> None:
+    proc, out = produce(Path(REL_EVENTS), fmt, tmp_path)
+    assert proc.returncode == 1  # the example has breaches; the exit code does not depend on the format
+    text = out.read_text(encoding="utf-8")
+    summary = example_json["summary"]
+    findings = example_json["findings"]
+    ids = [f["id"] for f in findings]
+    if fmt == "html":
+        check_html(text, example_json, example_result)
+    elif fmt == "md":
+        rows = check_markdown(text, summary)
+        listed = [f for v in ("breach", "grey", "info") for f in findings if f["verdict"] == v]
+        assert len(rows) == len(listed)
+        for row, f in zip(rows, listed, strict=True):
+            assert row[1].replace("\\", "") == f["reason"]
+            assert row[2].replace("\\", "") == ", ".join(f["events"])
+    elif fmt == "sarif":
+        doc = json.loads(text)
+        assert_valid_sarif(sarif_validator, doc)
+        check_sarif(doc, example_json, example_result)
+    else:
+        xml = JUnitXml.fromfile(str(out))
+        check_junit(xml, example_json, example_result, fail_on="breach")
+    if fmt in ("html", "md"):
+        assert sha256(EXAMPLE_CONTRACT) in text and sha256(EXAMPLE_EVENTS) in text
+    if fmt in ("html", "junit"):  # markdown and SARIF list only what needs attention
+        for fid in ids:
+            assert fid in text
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_empty_log_every_format(fmt: str, tmp_path: Path, empty_log: Path, sarif_validator: Any,
+                                example_result: CheckResult) -> None:
+    proc, out = produce(empty_log, fmt, tmp_path)
+    assert proc.returncode == 0
+    text = out.read_text(encoding="utf-8")
+    clause_ids = [c.id for c in example_result.clauses]
+    if fmt == "html":
+        page = parse_html(text)
+        assert card_counts(text) == {v: 0 for v in VERDICT_ORDER}
+        assert page.find(class_="mark") == []
+        assert [a["data-clause-id"] for a in page.find("details", class_="clause")] == clause_ids
+        assert "No grey zones" in text and "No event exercised this clause." in text
+        assert "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" in text  # sha-256 of b""
+    elif fmt == "md":
+        rows = check_markdown(text, {v: 0 for v in VERDICT_ORDER})
+        assert rows == []
+        assert "No findings" in text
+    elif fmt == "sarif":
+        doc = json.loads(text)
+        assert_valid_sarif(sarif_validator, doc)
+        run = doc["runs"][0]
+        assert run["results"] == []
+        assert [r["id"] for r in run["tool"]["driver"]["rules"]] == clause_ids
+    else:
+        xml = JUnitXml.fromfile(str(out))
+        suites = list(xml)
+        assert [s.name for s in suites] == clause_ids
+        assert all(s.tests == 0 and s.failures == 0 for s in suites)
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+
+def check_html(text: str, doc: dict[str, Any], result: CheckResult) -> None:
+    page = parse_html(text)
+    csp = page.find("meta", http_equiv="Content-Security-Policy")
+    assert len(csp) == 1
+    policy = csp[0]["content"]
+    for directive in ("default-src 'none'", "style-src 'unsafe-inline'", "img-src data:"):
+        assert directive in policy
+    # self-contained: nothing to fetch, no script
+    assert page.find("script") == []
+    for tag, attrs in page.tags:
+        for name in ("src", "href", "xlink:href", "action", "srcset", "poster"):
+            value = attrs.get(name)
+            if value is not None:
+                assert value.startswith("#") or value.startswith("data:"), (tag, name, value)
+    assert "url(" not in text and "@import" not in text
+    # header
+    assert doc["contract"]["id"] in text and "2025-07-01T00:00:00Z" in text  # SOURCE_DATE_EPOCH
+    from checker import __version__
+
+    assert f"contract-check {__version__}" in text
+    # summary cards equal the JSON summary
+    assert card_counts(text) == doc["summary"]
+    # the timeline: one mark per finding, with its verdict as a class
+    marks = page.find(class_="mark")
+    assert sorted(m["data-finding-id"] for m in marks) == sorted(f["id"] for f in doc["findings"])
+    verdict_of = {f["id"]: f["verdict"] for f in doc["findings"]}
+    for m in marks:
+        assert verdict_of[m["data-finding-id"]] in m["class"].split()
+    # every clause, worst verdict first
+    clauses = page.find("details", class_="clause")
+    assert sorted(a["data-clause-id"] for a in clauses) == sorted(c.id for c in result.clauses)
+    rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    worst = []
+    for a in clauses:
+        verdicts = [f["verdict"] for f in doc["findings"] if f["clause"] == a["data-clause-id"]]
+        worst.append(min((rank[v] for v in verdicts), default=len(rank)))
+    assert worst == sorted(worst)
+    # findings rows carry id; grey zones listed with their reason
+    assert sorted(a["data-finding-id"] for a in page.find("tr", class_="finding")) == sorted(verdict_of)
+    grey = [f for f in doc["findings"] if f["verdict"] == "grey"]
+    grey_items = [a for t, a in page.tags if t == "li" and "data-finding-id" in a]
+    assert [a["data-finding-id"] for a in grey_items] == [f["id"] for f in grey]
+    plain = "".join(page.text)
+    for f in doc["findings"]:
+        assert f["message"] in plain
+    for c in result.clauses:
+        assert " ".join(c.text.split()) in " ".join(plain.split())
+        assert c.section in plain
+    for eid in doc["uncovered_events"] + doc["out_of_term_events"]:
+        assert re.search(rf"<tr><td>{eid}<td>", text)
+    # print stylesheet opens every <details>
+    assert "@media print" in text and "::details-content" in text
+
+
+def test_html_escapes_everything_from_the_data() -> None:
+    nasty = '<script>alert(1)</script> & "quotes" \'single\' <img src=x onerror=alert(2)>'
+    ev = event("e<1>", "2024-01-02", note="x", product=nasty)
+    res = result_of([finding("f1", "grey", nasty, [ev])], [clause(text=nasty)])
+    text = render("html", res, RenderOptions())
+    page = parse_html(text)
+    assert page.find("script") == [] and page.find("img") == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert nasty in "".join(page.text)
+
+
+def test_html_is_byte_identical_with_source_date_epoch(monkeypatch: pytest.MonkeyPatch,
+                                                       example_result: CheckResult) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = render("html", example_result, RenderOptions())
+    second = render("html", example_result, RenderOptions())
+    assert first == second
+    assert "2023-11-14T22:13:20Z" in first
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(CheckError, match="SOURCE_DATE_EPOCH"):
+        render("html", example_result, RenderOptions())
+
+
+def test_bad_source_date_epoch_is_a_usage_error(tmp_path: Path) -> None:
+    proc = cli("check", "--contract", str(EXAMPLE_CONTRACT), "--events", str(EXAMPLE_EVENTS),
+               "--format", "html", "--output", str(tmp_path / "r.html"), env={"SOURCE_DATE_EPOCH": "soon"})
+    assert proc.returncode == 2
+    assert "SOURCE_DATE_EPOCH" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_html_standard_input_has_no_digest(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker", "check", "--contract", str(EXAMPLE_CONTRACT), "--events", "-",
+         "--format", "html", "--output", str(tmp_path / "r.html")],
+        cwd=ROOT, input=EXAMPLE_EVENTS.read_text(encoding="utf-8"), capture_output=True, text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH}, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "not available (read from standard input)" in text
+    assert sha256(EXAMPLE_CONTRACT) in text
+
+
+def big_result(base: CheckResult, n: int) -> CheckResult:
+    """n findings shaped like the example's (same messages, evidence counts and verdict mix)."""
+    findings = []
+    for i in range(n):
+        f = base.findings[i % len(base.findings)]
+        events = [e.model_copy(update={"id": f"e{i:06d}{k}"}) for k, e in enumerate(f.events)]
+        findings.append(dataclasses.replace(f, id=f"{i:016x}", events=events,
+                                            time=f.time + dt.timedelta(days=i % 200)))
+    return dataclasses.replace(base, findings=findings)
+
+
+def test_html_with_100000_findings_stays_under_20_mb(example_result: CheckResult) -> None:
+    big = big_result(example_result, 100_000)
+    text = render("html", big, RenderOptions())
+    size = len(text.encode("utf-8"))
+    assert size < 20_000_000, f"{size / 1e6:.1f} MB"
+    assert card_counts(text) == big.summary()
+    # every finding is in the report, grouped per clause (worst verdict first) in <details>
+    assert len(re.findall(r"\n<tr><td>[0-9a-f]{16}<td>", text)) == 100_000
+    assert len(re.findall(r'<details class="clause ', text)) == len(example_result.clauses)
+    # groups too long to lay out at once start closed (a browser renders them when opened)
+    assert '<details class="group breach">' in text and '<details class="group breach" open>' not in text
+    counts = re.findall(r'<rect class="mark bin \w+" [^>]*data-count="(\d+)"', text)
+    assert counts and sum(map(int, counts)) == 100_000
+
+
+# --- Markdown -----------------------------------------------------------------------------
+
+
+def split_row(line: str) -> list[str]:
+    """Cells of a GFM table row: split on pipes that are not backslash-escaped."""
+    assert line.startswith("| ") and line.endswith(" |"), line
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line[1:-1])]
+
+
+def check_markdown(text: str, summary: dict[str, int]) -> list[list[str]]:
+    labels = {"breach": "Breach", "grey": "Grey zone", "pending": "Pending", "ok": "Kept", "info": "Information"}
+    for verdict, label in labels.items():
+        assert re.search(rf"^\| \S+ {label} \| {summary[verdict]} \|$", text, re.M), verdict
+    rows = [split_row(line) for line in text.splitlines()
+            if line.startswith("| ") and line.count("|") - line.count("\\|") == 6 and not line.startswith("| Clause")]
+    for row in rows:
+        assert len(row) == 5
+    if summary["grey"]:
+        assert "### Grey zones — needs legal review" in text
+    counted = [v for v in ("pending", "ok") if summary[v]]
+    if counted:
+        assert "counted, not listed" in text
+    return rows
+
+
+def test_markdown_verbose_lists_pending_and_ok(example_result: CheckResult) -> None:
+    quiet = render("md", example_result, RenderOptions())
+    loud = render("md", example_result, RenderOptions(verbose=True))
+    assert "### Pending" not in quiet and "### Kept" not in quiet
+    assert "### Pending (3)" in loud and "### Kept (14)" in loud
+    assert "counted, not listed" not in loud
+    ok_ids = [f for f in example_result.findings if f.verdict == "ok"]
+    assert all(f.message.replace("_", "\\_") in loud for f in ok_ids)
+
+
+def test_markdown_escapes_data() -> None:
+    msg = "a | b *bold* _it_ `code` [link](http://x) <b>html</b> @someone #12 ~~s~~ $x$ \\ & end\nnext line"
+    ev = event("e|1", "2024-01-02")
+    res = result_of([finding("f1", "breach", msg, [ev], reason="r|x")], [clause()])
+    text = render("md", res, RenderOptions())
+    row = next(line for line in text.splitlines() if "bold" in line)
+    cells = split_row(row)
+    assert len(cells) == 5  # the pipes inside data did not open new cells
+    assert cells[1] == "r\\|x" and cells[2] == "e\\|1"
+    explanation = cells[4]
+    for raw in ("*bold*", "_it_", "`code`", "[link]", "<b>", "@someone", "#12", "~~s~~", "$x$"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), explanation), raw
+    assert "&lt;b&gt;html&lt;/b&gt;" in explanation and "\\@someone" in explanation and "&amp; end" in explanation
+    assert "\n" not in explanation and "next line" in explanation
+    # unescaping gives the text back
+    unescaped = re.sub(r"\\(.)", r"\1", explanation).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert unescaped == msg.replace("\n", " ")
+
+
+def test_markdown_caps_long_sections_unless_verbose(example_result: CheckResult) -> None:
+    from checker.output.markdown import ROW_LIMIT
+
+    big = big_result(example_result, 2000)
+    breaches = big.summary()["breach"]
+    text = render("md", big, RenderOptions())
+    assert f"### Breaches ({breaches})" in text
+    assert f"… and {breaches - ROW_LIMIT} more breach findings not listed here" in text
+    assert len(text) < 65_536  # fits a GitHub comment
+    verbose = render("md", big, RenderOptions(verbose=True))
+    assert "not listed here" not in verbose
+
+
+# --- SARIF --------------------------------------------------------------------------------
+
+
+def check_sarif(doc: dict[str, Any], findings_doc: dict[str, Any], result: CheckResult) -> None:
+    assert doc["version"] == "2.1.0"
+    (run,) = doc["runs"]
+    driver = run["tool"]["driver"]
+    from checker import __version__
+
+    assert driver["name"] == "contract-check" and driver["version"] == __version__
+    rules = driver["rules"]
+    assert [r["id"] for r in rules] == [c.id for c in result.clauses]
+    for rule, c in zip(rules, result.clauses, strict=True):
+        assert rule["fullDescription"]["text"] == " ".join(c.text.split()) == rule["help"]["text"]
+        assert rule["properties"]["template"] == c.template and rule["properties"]["severity"] == c.severity
+    open_findings = [f for f in findings_doc["findings"] if f["verdict"] in ("breach", "grey", "pending")]
+    results = run["results"]
+    assert len(results) == len(open_findings)
+    levels = {"breach": "error", "grey": "warning", "pending": "note"}
+    line_of = {c.id: c.line for c in result.clauses}
+    event_line = {e.id: e.line for e in result.events}
+    contract_file = findings_doc["contract"]["file"]
+    for res, f in zip(results, open_findings, strict=True):
+        assert res["ruleId"] == f["clause"] and rules[res["ruleIndex"]]["id"] == f["clause"]
+        assert res["level"] == levels[f["verdict"]]
+        assert res["message"]["text"] == f["message"]
+        assert res["partialFingerprints"] == {"contractCheckFindingId/v1": f["id"]}
+        (loc,) = res["locations"]
+        assert loc["physicalLocation"]["artifactLocation"]["uri"] == contract_file
+        assert loc["physicalLocation"]["region"]["startLine"] == line_of[f["clause"]]
+        related = res["relatedLocations"]
+        assert [r["message"]["text"].split(" ")[0] for r in related] == f["events"]
+        for r, eid in zip(related, f["events"], strict=True):
+            assert r["physicalLocation"]["artifactLocation"]["uri"] == "examples/openai-microsoft-events.jsonl"
+            assert r["physicalLocation"]["region"]["startLine"] == event_line[eid]
+    # the log line a related location names is the event's line of the file
+    lines = (ROOT / "examples" / "openai-microsoft-events.jsonl").read_text(encoding="utf-8").splitlines()
+    for res in results:
+        for r in res["relatedLocations"]:
+            eid = r["message"]["text"].split(" ")[0]
+            assert json.loads(lines[r["physicalLocation"]["region"]["startLine"] - 1])["id"] == eid
+    hashes = {a["location"]["uri"]: a.get("hashes", {}).get("sha-256") for a in run["artifacts"]}
+    assert hashes[contract_file] == sha256(ROOT / contract_file)
+    assert run["properties"]["summary"] == findings_doc["summary"]
+
+
+def test_sarif_with_stdin_events_and_odd_paths_validates(sarif_validator: Any) -> None:
+    stdin_ev = event("s1", "2024-03-01", file="<stdin>", line=3)
+    spaced = event("s2", "2024-03-02", file="/tmp/my logs/événements.jsonl", line=7)
+    res = result_of(
+        [finding("f1", "breach", "broken", [stdin_ev, spaced]),
+         finding("f2", "pending", "waiting", [spaced], clause="c-two"),
+         finding("f3", "ok", "fine", [spaced])],
+        [clause(), clause("c-two", line=0)], contract_file="/tmp/contract file.yaml",
+        sources=["<stdin>", "/tmp/my logs/événements.jsonl"])
+    doc = json.loads(render("sarif", res, RenderOptions()))
+    assert_valid_sarif(sarif_validator, doc)
+    results = doc["runs"][0]["results"]
+    assert [r["level"] for r in results] == ["error", "note"]
+    first = results[0]["relatedLocations"]
+    assert "physicalLocation" not in first[0]  # standard input has no file
+    assert first[1]["physicalLocation"]["artifactLocation"]["uri"] == "file:///tmp/my%20logs/%C3%A9v%C3%A9nements.jsonl"
+    assert "region" not in results[1]["locations"][0]["physicalLocation"]  # no line known for c-two
+
+
+# --- JUnit --------------------------------------------------------------------------------
+
+
+def case_props(case: Any) -> dict[str, str]:
+    props: dict[str, str] = {}
+    for elem in case._elem.iter("property"):
+        prop = Property.fromelem(elem)
+        props[prop.name] = prop.value
+    return props
+
+
+def check_junit(xml: JUnitXml, doc: dict[str, Any], result: CheckResult, fail_on: str) -> None:
+    suites = list(xml)
+    assert [s.name for s in suites] == [c.id for c in result.clauses]
+    failing = {"breach": ("breach",), "grey": ("breach", "grey"), "pending": ("breach", "grey", "pending"),
+               "never": ("breach",)}[fail_on]
+    by_id = {f["id"]: f for f in doc["findings"]}
+    seen = []
+    for suite in suites:
+        cases = list(suite)
+        assert suite.tests == len(cases) == sum(1 for f in doc["findings"] if f["clause"] == suite.name)
+        assert suite.failures == sum(1 for c in cases if c.is_failure)
+        suite_props = {p.name: p.value for p in suite.properties()}
+        assert suite_props["fail_on"] == fail_on
+        for case in cases:
+            props = case_props(case)
+            f = by_id[props["finding_id"]]
+            seen.append(f["id"])
+            assert props["verdict"] == f["verdict"] and props["reason"] == f["reason"]
+            assert f["id"] in case.name and case.classname.endswith("." + suite.name)
+            if f["verdict"] in failing and "waiver" not in f:
+                (failure,) = case.result
+                assert isinstance(failure, Failure)
+                assert failure.message == f["message"]
+                assert failure.type == f"{f['verdict']}:{f['reason']}"
+            else:
+                assert case.is_passed
+                assert f["message"] in (case.system_out or "")
+                if f["verdict"] == "grey":
+                    assert "needs legal review" in (case.system_out or "")
+    assert sorted(seen) == sorted(by_id)
+
+
+@pytest.mark.parametrize("fail_on", ["breach", "grey", "pending", "never"])
+def test_junit_fail_on(fail_on: str, tmp_path: Path, example_json: dict[str, Any],
+                       example_result: CheckResult) -> None:
+    proc, out = produce(Path(REL_EVENTS), "junit", tmp_path, "--fail-on", fail_on)
+    assert proc.returncode == (0 if fail_on == "never" else 1)
+    xml = JUnitXml.fromfile(str(out))
+    check_junit(xml, example_json, example_result, fail_on)
+    expected = {"breach": 6, "grey": 14, "pending": 17, "never": 6}[fail_on]
+    assert sum(s.failures for s in xml) == expected
+
+
+def test_junit_survives_characters_xml_cannot_carry() -> None:
+    ev = event("e1", "2024-01-02", product="bad\x00\x1b byte")
+    res = result_of([finding("f1", "breach", "msg with \x07 bell & <tag> ]]>", [ev])])
+    text = render("junit", res, RenderOptions())
+    xml = JUnitXml.fromstring(text.encode("utf-8"))
+    (suite,) = list(xml)
+    (case,) = list(suite)
+    assert case.result[0].message == "msg with \ufffd bell & <tag> ]]>"
+
+
+# --- waivers ------------------------------------------------------------------------------
+
+WAIVERS = "examples/openai-microsoft-waivers.yaml"
+WAIVED = "a6618959960498d2"  # ip-access, grey scope-unclear: waived until 2026-12-31
+EXPIRED = "1dbff2f9199e342d"  # cloud-rofr, breach no-offer: its waiver expired 2025-03-31
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_waived_findings_are_marked(fmt: str, tmp_path: Path, sarif_validator: Any,
+                                    example_result: CheckResult) -> None:
+    _, json_out = produce(Path(REL_EVENTS), "json", tmp_path, "--waivers", WAIVERS, "--fail-on", "grey")
+    doc = json.loads(json_out.read_text(encoding="utf-8"))
+    assert [f["id"] for f in doc["findings"] if "waiver" in f] == [WAIVED]
+    proc, out = produce(Path(REL_EVENTS), fmt, tmp_path, "--waivers", WAIVERS, "--fail-on", "grey")
+    assert proc.returncode == 1
+    text = out.read_text(encoding="utf-8")
+    if fmt == "html":
+        page = parse_html(text)
+        assert [a["data-finding-id"] for a in page.find("tr", class_="waived")] == [WAIVED]
+        assert [a["data-finding-id"] for a in page.find(class_="mark") if "waived" in a["class"].split()] == [WAIVED]
+        assert "General Counsel until 2026-12-31" in text
+        assert re.search(r"Expired waivers.*cloud-rofr / e34.*" + EXPIRED, text, re.S)
+        assert '<span class="waived-count">1 waived</span>' in text
+    elif fmt == "md":
+        (row,) = [line for line in text.splitlines() if "**Waived** by General Counsel until 2026-12-31" in line]
+        assert "scope-unclear" in row
+        assert "| 🟧 Grey zone | 8 | 1 |" in text
+        assert "Expired waiver (no longer applied): cloud-rofr / e34" in text
+    elif fmt == "sarif":
+        sarif = json.loads(text)
+        assert_valid_sarif(sarif_validator, sarif)
+        suppressed = {r["partialFingerprints"]["contractCheckFindingId/v1"]: r.get("suppressions")
+                      for r in sarif["runs"][0]["results"]}
+        assert [fid for fid, s in suppressed.items() if s] == [WAIVED]
+        (suppression,) = suppressed[WAIVED]
+        assert suppression["kind"] == "external" and suppression["status"] == "accepted"
+        assert suppression["location"]["physicalLocation"]["artifactLocation"]["uri"] == WAIVERS
+        assert sarif["runs"][0]["properties"]["expiredWaivers"][0]["target"] == "cloud-rofr / e34"
+    else:
+        xml = JUnitXml.fromfile(str(out))
+        check_junit(xml, doc, example_result, fail_on="grey")
+        assert sum(s.failures for s in xml) == 6 + 8 - 1  # the waived grey zone does not fail
+        (case,) = [c for s in xml for c in s if WAIVED in c.name]
+        assert case.is_passed and case_props(case)["waived"] == "General Counsel until 2026-12-31"
+
+
+def test_timeline_spans_the_contract_term(example_result: CheckResult) -> None:
+    assert example_result.effective == dt.date(2019, 7, 22) and example_result.expires == dt.date(2030, 12, 31)
+    text = render("html", example_result, RenderOptions())
+    assert 'class="term"' in text and "effective 2019-07-22" in text and "expires 2030-12-31" in text
+    without = dataclasses.replace(example_result, effective=None, expires=None)
+    assert 'class="term"' not in render("html", without, RenderOptions())
+    assert ">2030</text>" in text  # the axis reaches the end of the term
