@@ -312,8 +312,7 @@ def test_sarif_format_validates(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["lint", "--format", "sarif", "--output", str(out), str(EXAMPLE_CONTRACT)]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     schema_file = ROOT.parent / "shared" / "schemas" / "sarif-2.1.0.json"
-    if schema_file.exists():
-        jsonschema.validate(doc, json.loads(schema_file.read_text(encoding="utf-8")))
+    jsonschema.validate(doc, json.loads(schema_file.read_text(encoding="utf-8")))
     run = doc["runs"][0]
     rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert {"measurable-milestone", "deadline-defined", "red-line-revenue-share", "contract-valid"} <= set(rules)
