@@ -11,6 +11,8 @@ from .findings import CheckResult
 from .replay import check
 from .templates import LoadedTemplate, load_templates
 
+PROGRESS_THRESHOLD = 50_000
+
 
 def load(contract_file: Path, rules_dir: Path | None = None) -> tuple[LoadedContract, dict[str, LoadedTemplate]]:
     templates = load_templates(rules_dir)
@@ -24,7 +26,13 @@ def run_check(
     rules_dir: Path | None = None,
     lenient: bool = False,
     jobs: int = 1,
+    show_progress: bool = False,
 ) -> CheckResult:
     contract, templates = load(contract_file, rules_dir)
     log = read_events(event_files, lenient=lenient)
-    return check(contract, templates, log, as_of, lenient, jobs=jobs)
+    if not show_progress or len(log.events) < PROGRESS_THRESHOLD:
+        return check(contract, templates, log, as_of, lenient, jobs=jobs)
+    from .progress import replay_progress
+
+    with replay_progress(len(log.events), jobs) as advance:
+        return check(contract, templates, log, as_of, lenient, jobs=jobs, progress=advance)

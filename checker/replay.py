@@ -25,6 +25,7 @@ from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 from .verdicts import Judgment, Obligation, judge, make_finding, mark_unreadable
 
 PARTITIONS = 64
+PROGRESS_STEP = 10_000
 
 
 class ClauseRun:
@@ -85,10 +86,12 @@ class Replay:
         as_of: dt.datetime | None,
         lenient: bool = False,
         trace: Callable[[Judgment], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.contract = contract
         self.lenient = lenient
         self.trace = trace
+        self.progress = progress
         self.log = log
         self.intern = Interner()
         self.by_id = {e.id: e for e in log.events}
@@ -179,11 +182,16 @@ class Replay:
                 listeners.setdefault(event_type, []).append(run)
         self.wakeups: list[tuple[int, int]] = []
         self.runs = {run.compiled.index: run for run in runs}
+        done, total, step = 0, len(in_scope), PROGRESS_STEP
         try:
             for epoch, group_iter in groupby(in_scope, key=lambda e: e.epoch):
                 self.run_judges_before(epoch)
                 fed: dict[int, list[Event]] = {}
                 for event in group_iter:
+                    done += 1
+                    if done >= step and self.progress is not None:
+                        self.progress(done, total)
+                        step += PROGRESS_STEP
                     for run in listeners.get(event.type, ()):
                         fed.setdefault(run.compiled.index, []).append(event)
                 for run in order:
@@ -466,9 +474,10 @@ def check(
     lenient: bool = False,
     trace: Callable[[Judgment], None] | None = None,
     jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CheckResult:
     """Replay `log` against `contract`. `trace` sees every judgment (final or not), e.g. for explain.
 
     `jobs` > 1 replays independent clauses in that many processes; the result is identical.
     """
-    return Replay(contract, templates, log, as_of, lenient, trace).run(jobs)
+    return Replay(contract, templates, log, as_of, lenient, trace, progress).run(jobs)

@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
 
         waivers = load_waivers(args.waivers)
         check_waiver_targets(waivers)
-    result = run_check(args.contract, args.events, as_of, args.rules, args.lenient, args.jobs)
+    result = run_check(args.contract, args.events, as_of, args.rules, args.lenient, args.jobs,
+                       show_progress=sys.stderr.isatty())
     if waivers is not None:
         from ..waivers import apply_waivers
 
