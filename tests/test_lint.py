@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
 from checker.cli import main
 from checker.errors import CheckError
@@ -25,37 +24,8 @@ LINE_RE = re.compile(
 
 
 def patched_rules(tmp_path: Path) -> Path:
-    """rules/ with the template changes lint and proposals ask for (a plain copy once they have landed):
-    scoped-disclosure reads exemptions from `exempt_subjects`/`exempt_ip`, milestone-termination takes a `verifier`."""
-    target = tmp_path / "rules"
-    if target.exists():
-        return target
-    shutil.copytree(ROOT / "rules", target)
-    yaml = YAML(typ="rt")
-    scoped = target / "scoped-disclosure.yaml"
-    doc = yaml.load(scoped.read_text(encoding="utf-8"))
-    if "exempt_subjects" not in doc["parameters"]:
-        doc["parameters"]["exempt_subjects"] = {
-            "type": "strings", "default": [],
-            "doc": "Subjects the contract itself exempts, matched against the trigger's subject."}
-        doc["parameters"]["exempt_ip"] = {
-            "type": "strings", "default": [], "doc": "IP kinds of the exempt subjects that need not be disclosed."}
-        rows = doc["obligations"][0]["verdicts"]
-        at = next(i for i, row in enumerate(rows) if row["reason"] == "excluded") + 1
-        rows.insert(at, {
-            "when": [["obligation.subject", "in", "$exempt_subjects"], ["obligation.kind", "in", "$exempt_ip"]],
-            "verdict": "ok", "reason": "exempted", "final": True,
-            "message": "${kind} of ${subject} is exempted by the contract itself from the IP ${beneficiary} is entitled to.",
-        })
-        with scoped.open("w", encoding="utf-8") as out:
-            yaml.dump(doc, out)
-    milestone = target / "milestone-termination.yaml"
-    doc = yaml.load(milestone.read_text(encoding="utf-8"))
-    if "verifier" not in doc["parameters"]:
-        doc["parameters"]["verifier"] = {"type": "string", "default": "", "doc": "Who establishes that the milestone is met."}
-        with milestone.open("w", encoding="utf-8") as out:
-            yaml.dump(doc, out)
-    return target
+    """The bundled rules/ (scoped-disclosure reads `exempt_subjects`/`exempt_ip`; milestone-termination a `verifier`)."""
+    return ROOT / "rules"
 
 
 def lint(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]], str, str]:
@@ -170,11 +140,16 @@ def test_2025_proposal_fails_on_the_equity_range_until_one_value_is_agreed(
     assert [(f["severity"], f["policy"]) for f in found] == [("warning", "deadline-defined")]
 
 
-def test_2025_proposal_without_the_template_change_is_reported_not_crashed(capsys: pytest.CaptureFixture[str]) -> None:
-    templates = load_templates()
-    if "exempt_subjects" in templates["scoped-disclosure"].template.parameters:
-        pytest.skip("the scoped-disclosure template already reads exemptions")
-    code, found, _, _ = lint([str(PROPOSAL)], capsys)
+def test_a_proposal_setting_a_parameter_the_template_lacks_is_reported_not_crashed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    scoped = rules / "scoped-disclosure.yaml"
+    text = scoped.read_text(encoding="utf-8")
+    text = re.sub(r"  exempt_subjects: .*\n  exempt_ip: .*\n", "", text)
+    text = re.sub(r"      - when: \[\[obligation.subject, in, \$exempt_subjects\].*?\n(?=      - when)", "", text, flags=re.S)
+    scoped.write_text(text, encoding="utf-8")
+    code, found, _, _ = lint(["--rules", str(rules), str(PROPOSAL)], capsys)
     assert code == 1
     assert any(f["policy"] == "contract-valid" and "exempt_subjects" in f["message"] for f in found)
 
