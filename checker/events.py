@@ -11,6 +11,7 @@ values nested too deep or too long. JSON numbers with a fraction or exponent are
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as dt
 import io
 import json
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .errors import CheckError, shorten
 from .models import Event
@@ -144,6 +147,12 @@ def parse_json_value(raw: bytes | str) -> Any:
 # --- one record ------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
+def _parse_time_text(value: str) -> dt.datetime:
+    """Logs repeat the same dates; one shared datetime per distinct text saves time and memory."""
+    return parse_time(value)
+
+
 def parse_time(value: Any) -> dt.datetime:
     if not isinstance(value, str):
         raise ValueError(f"'time' must be an ISO 8601 string, got {shorten(value)}")
@@ -263,15 +272,47 @@ def _bad_string(path: str, value: str) -> None:
     raise ValueError(f"field {shorten(path)} contains {_describe_char(bad.group())} at character {bad.start() + 1}")
 
 
+def _build_clean(obj: Clean, file: str, line: int, seq: int) -> Event | None:
+    """The common case in few steps: None sends the record through build_event's full checks."""
+    if "id" not in obj or "time" not in obj or "type" not in obj or "actor" not in obj:
+        return None
+    eid, time, etype, actor = obj.pop("id"), obj.pop("time"), obj.pop("type"), obj.pop("actor")
+    if (type(eid) is not str or type(time) is not str or type(etype) is not str or type(actor) is not str
+            or not eid or not actor or len(eid) > MAX_ID_CHARS or len(etype) > MAX_ID_CHARS
+            or len(actor) > MAX_ID_CHARS or not TYPE_RE.match(etype)):
+        obj.update(id=eid, time=time, type=etype, actor=actor)
+        return None
+    ref = obj.get("ref")
+    if ref is not None and (type(ref) is not str or len(ref) > MAX_ID_CHARS):
+        obj.update(id=eid, time=time, type=etype, actor=actor)
+        return None
+    try:
+        moment = _parse_time_text(time)
+    except ValueError:
+        obj.update(id=eid, time=time, type=etype, actor=actor)
+        raise
+    for key, value in obj.items():
+        if key.endswith(MONEY_SUFFIX) and value is not None:
+            obj[key] = parse_money(key, value)
+    return Event(eid, moment, etype, actor, obj, file, line, seq, int(moment.timestamp()))
+
+
 def build_event(obj: Any, file: str, line: int, seq: int) -> Event:
     """Validate one decoded record; ValueError carries what is wrong (the caller adds where)."""
+    if type(obj) is Clean:
+        fast = _build_clean(obj, file, line, seq)
+        if fast is not None:
+            return fast
+        obj = dict(obj)
     if not isinstance(obj, dict):
         kind = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(type(obj), "a number")
         raise ValueError(f"expected a JSON object (one event), got {kind}")
-    for key in obj:
-        bad = BAD_CHAR_RE.search(key)
-        if bad:
-            raise ValueError(f"a field name contains {_describe_char(bad.group())}: {shorten(key)}")
+    clean = type(obj) is Clean
+    if not clean:
+        for key in obj:
+            bad = BAD_CHAR_RE.search(key)
+            if bad:
+                raise ValueError(f"a field name contains {_describe_char(bad.group())}: {shorten(key)}")
     for name in REQUIRED:
         if name not in obj or obj[name] is None or obj[name] == "":
             raise ValueError(f"missing required field {name!r}")
@@ -282,7 +323,8 @@ def build_event(obj: Any, file: str, line: int, seq: int) -> Event:
         value = obj.get(name)
         if isinstance(value, str) and len(value) > MAX_ID_CHARS:
             raise ValueError(f"{name!r} is {len(value)} characters long; names and ids are limited to {MAX_ID_CHARS}")
-    _check_values(obj)
+    if not clean:
+        _check_values(obj)
     if not TYPE_RE.match(obj["type"]):
         raise ValueError(f"'type' must be snake_case, got {shorten(obj['type'])}")
     time = parse_time(obj["time"])
@@ -295,9 +337,7 @@ def build_event(obj: Any, file: str, line: int, seq: int) -> Event:
         elif key == "ref" and not isinstance(value, str):
             raise ValueError(f"'ref' must be an event id string, got {shorten(value)}")
         extra[key] = value
-    return Event.model_construct(
-        id=obj["id"], time=time, type=obj["type"], actor=obj["actor"], fields=extra, file=file, line=line, seq=seq
-    )
+    return Event(obj["id"], time, obj["type"], obj["actor"], extra, file, line, seq, int(time.timestamp()))
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -338,12 +378,73 @@ def _decode_whole(name: str, data: bytes) -> str:
 Records = Iterator[tuple[int, Any]]
 
 
+class Clean(dict[str, Any]):
+    """A record the fast path already proved free of what _check_values looks for."""
+
+
+_KEY_RE = re.compile(rb'"[ \t\r\n]*:')
+
+
+def _fast_record(raw: bytes) -> Clean | None:
+    """orjson for plain lines; None whenever the exact (slower) reader must decide.
+
+    Plain means: no escapes that could hide control characters or surrogates, no DEL, too few
+    brackets to nest past MAX_DEPTH, no float or oversized number (those need exact decimals),
+    and as many `"…":` as keys (so no key is duplicated — orjson would keep the last silently).
+    """
+    if b"\\u" in raw or b"\x7f" in raw or raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+        return None
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if type(value) is not dict:
+        return None
+    if raw.count(b"{") == 1 and raw.count(b"[") <= 1:
+        # One flat object, at most one list of scalars: the common event line.
+        for item in value.values():
+            kind = type(item)
+            if kind is float or (kind is list and any(type(x) is float for x in item)):
+                return None
+        return Clean(value) if len(_KEY_RE.findall(raw)) == len(value) else None
+    keys = 0
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            keys += len(item)
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float:
+            return None
+    if len(_KEY_RE.findall(raw)) != keys:
+        return None
+    return Clean(value)
+
+
+def _lines(data: bytes) -> Iterator[bytes]:
+    """Lines without building a list of them all (a million-line log stays one buffer)."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    size = len(data)
+    while start <= size:
+        end = data.find(b"\n", start)
+        if end < 0:
+            end = size
+        yield data[start:end]
+        start = end + 1
+
+
 def _records_jsonl(name: str, data: bytes) -> Records:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    for number, raw in enumerate(_lines(data), start=1):
         if not raw.strip():
             continue
+        if len(raw) <= MAX_LINE_BYTES:
+            fast = _fast_record(raw)
+            if fast is not None:
+                yield number, fast
+                continue
         if len(raw) > MAX_LINE_BYTES:
             yield number, LineError(f"line is {len(raw)} bytes; an event line is limited to {MAX_LINE_BYTES} bytes")
             continue
@@ -487,7 +588,7 @@ def read_events(paths: list[str], lenient: bool = False, stdin_format: str = ".j
     (bad encoding, a broken .json array, a CSV header without required columns) is always refused.
     """
     log = EventLog()
-    seen: dict[str, tuple[str, int]] = {}
+    seen: dict[str, int] = {}  # id → index in log.events
     seq = 0
     for path in paths:
         name = _source_name(path)
@@ -502,8 +603,8 @@ def read_events(paths: list[str], lenient: bool = False, stdin_format: str = ".j
                     raise record
                 event = build_event(record, name, line, seq)
                 if event.id in seen:
-                    other_file, other_line = seen[event.id]
-                    raise ValueError(f"duplicate event id {shorten(event.id)} (first at {other_file}:{other_line})")
+                    first = log.events[seen[event.id]]
+                    raise ValueError(f"duplicate event id {shorten(event.id)} (first at {first.file}:{first.line})")
             except ValueError as exc:
                 col = exc.col if isinstance(exc, LineError) else None
                 if not lenient:
@@ -511,7 +612,7 @@ def read_events(paths: list[str], lenient: bool = False, stdin_format: str = ".j
                 kept = dict(record) if isinstance(record, dict) else None
                 log.skipped.append(SkippedLine(file=name, line=line, error=str(exc), record=kept))
                 continue
-            seen[event.id] = (name, line)
+            seen[event.id] = len(log.events)
             log.events.append(event)
             seq += 1
     return log

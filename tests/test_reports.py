@@ -146,8 +146,9 @@ def sha256(path: Path) -> str:
 
 def event(eid: str, time: str, etype: str = "model_release", file: str = "log.jsonl", line: int = 1,
           seq: int = 0, **fields: Any) -> Event:
-    return Event(id=eid, time=dt.datetime.fromisoformat(time).replace(tzinfo=dt.UTC), type=etype,
-                 actor="openai", fields=fields, file=file, line=line, seq=seq)
+    moment = dt.datetime.fromisoformat(time).replace(tzinfo=dt.UTC)
+    return Event(id=eid, time=moment, type=etype, actor="openai", fields=fields, file=file, line=line, seq=seq,
+                 epoch=int(moment.timestamp()))
 
 
 def finding(fid: str, verdict: str, message: str, events: list[Event], clause: str = "c-one",
