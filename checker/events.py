@@ -11,8 +11,8 @@ values nested too deep or too long. JSON numbers with a fraction or exponent are
 from __future__ import annotations
 
 import csv
-import functools
 import datetime as dt
+import functools
 import io
 import json
 import re
