@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .contracts import LoadedContract, load_contract
@@ -29,10 +32,25 @@ def run_check(
     show_progress: bool = False,
 ) -> CheckResult:
     contract, templates = load(contract_file, rules_dir)
-    log = read_events(event_files, lenient=lenient)
-    if not show_progress or len(log.events) < PROGRESS_THRESHOLD:
-        return check(contract, templates, log, as_of, lenient, jobs=jobs)
-    from .progress import replay_progress
+    with few_collections():
+        log = read_events(event_files, lenient=lenient)
+        # The events live until the end of the run: keep the collector from rescanning them.
+        gc.freeze()
+        if not show_progress or len(log.events) < PROGRESS_THRESHOLD:
+            return check(contract, templates, log, as_of, lenient, jobs=jobs)
+        from .progress import replay_progress
 
-    with replay_progress(len(log.events), jobs) as advance:
-        return check(contract, templates, log, as_of, lenient, jobs=jobs, progress=advance)
+        with replay_progress(len(log.events), jobs) as advance:
+            return check(contract, templates, log, as_of, lenient, jobs=jobs, progress=advance)
+
+
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """A run allocates millions of long-lived objects and few cycles: collect rarely meanwhile."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()

@@ -25,6 +25,7 @@ from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 from .verdicts import Judgment, Obligation, judge, make_finding, mark_unreadable
 
 PARTITIONS = 64
+NO_KEY = "\x00no-key"
 PROGRESS_STEP = 10_000
 
 
@@ -95,7 +96,7 @@ class Replay:
         self.log = log
         self.intern = Interner()
         self.by_id = {e.id: e for e in log.events}
-        self.by_seq = {e.seq: e for e in log.events}
+        self.by_seq = _by_seq(log.events)
         self.items: list[Any] = []
         self.item_codes: dict[Any, int] = {}
         latest = max((e.time for e in log.events), default=None)
@@ -139,7 +140,7 @@ class Replay:
         if len(kept) != len(self.log.events):
             self.log = EventLog(events=kept, skipped=self.log.skipped, sources=self.log.sources)
             self.by_id = {e.id: e for e in kept}
-            self.by_seq = {e.seq: e for e in kept}
+            self.by_seq = _by_seq(kept)
 
     # -- the replay ----------------------------------------------------------------------
     def run(self, jobs: int = 1) -> CheckResult:
@@ -269,7 +270,10 @@ class Replay:
                     continue
                 for item in role.items(event):
                     attrs = {name: get(event, item, self.by_id.get) for name, get in role.attributes.items()}
-                    key = None if role.partition is None else role.partition(event, item, self.by_id.get)
+                    key = NO_KEY if role.partition is None else role.partition(event, item, self.by_id.get)
+                    if key is None:
+                        # A missing correlation value still correlates: with every fact missing it.
+                        key = NO_KEY
                     fact: dict[str, Any] = {"r": role.code, "t": epoch, "e": event.seq, "i": self.intern(event.id)}
                     if item is not None:
                         fact["m"] = self.item_code(item)
@@ -280,8 +284,8 @@ class Replay:
                     if role.is_evidence:
                         if role.spec.broadcast:
                             run.assert_broadcast(dict(fact))
-                        elif key is not None:
-                            code = self.intern(key)
+                        else:
+                            code = self.intern(_hashable(key))
                             fact["k"] = code
                             target = self.bound_target(run, role.bound_to, attrs, event)
                             if target is None or target >= 0:
@@ -289,8 +293,6 @@ class Replay:
                                 if target is not None:
                                     run.bound.setdefault(target, []).append(asserted)
                     for compiled_ob in role.opens:
-                        if key is None:
-                            continue
                         self.open_obligation(run, compiled_ob, event, item, attrs, dict(fact), key, epoch)
 
     def bound_target(self, run: ClauseRun, attribute: str | None, attrs: dict[str, Any], event: Event) -> int | None:
@@ -325,7 +327,7 @@ class Replay:
             return
         self.numbers += 1
         number = self.numbers
-        code = self.intern(key)
+        code = self.intern(_hashable(key))
         fact.update({"r": compiled_ob.code, "n": number, "k": code})
         deadline = None if compiled_ob.deadline_seconds is None else epoch + compiled_ob.deadline_seconds
         ob = Obligation(
@@ -433,6 +435,14 @@ class Replay:
 
 
 _ACTIVE: tuple[Replay, list[Event]] | None = None
+
+
+def _by_seq(events: list[Event]) -> list[Event]:
+    """Events indexed by seq in a list (a dict of a million entries costs ~100 MB)."""
+    table: list[Any] = [None] * (max((e.seq for e in events), default=-1) + 1)
+    for event in events:
+        table[event.seq] = event
+    return table
 
 
 def _hashable(value: Any) -> Any:

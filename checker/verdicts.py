@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from string import Template
@@ -13,7 +14,7 @@ from .errors import CheckError
 from .expressions import MISSING, ExpressionError, Scope
 from .findings import Finding, finding_id
 from .models import Event, VerdictRow
-from .templates import PARAM_IN_PATH_RE
+from .templates import PARAM_IN_PATH_RE, PLACEHOLDER_RE
 
 Candidate = tuple[Event, Any]
 
@@ -208,8 +209,8 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
             return _render(clause.display.get(root, clause.params[root]))
         return _render(_event_attr(ob.trigger, root, ob))
 
-    mapping = {key: resolve(key) for key in _placeholder_keys(row.message)}
-    message = _Placeholders(row.message).safe_substitute(mapping)
+    template, keys = _message_template(row.message)
+    message = template.safe_substitute({key: resolve(key) for key in keys})
     cited: list[Event] = []
     for name in row.evidence:
         value = names.get(f"{name}__events", names.get(name, MISSING))
@@ -238,10 +239,10 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
     )
 
 
-def _placeholder_keys(message: str) -> list[str]:
-    import re
-
-    return re.findall(r"\$\{([^}]*)\}", message)
+@functools.lru_cache(maxsize=1024)
+def _message_template(message: str) -> tuple[_Placeholders, tuple[str, ...]]:
+    """Each verdict row's message is parsed once."""
+    return _Placeholders(message), tuple(PLACEHOLDER_RE.findall(message))
 
 
 UNREADABLE_REASON = "evidence-unreadable"
