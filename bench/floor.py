@@ -180,14 +180,14 @@ def build(intern: Interner, by_id: dict[str, dict[str, Any]]) -> list[Clause]:
     for name, triggers, subject in (("ip-access", ["product_launch", "model_release"], "product"),
                                     ("acquired-ip", ["acquisition"], "target")):
         c = Clause(name, intern)
-        c.obligation("trigger", triggers, lambda e: e["actor"] == OBLIGOR, eid,
+        c.obligation("trigger", triggers, lambda e: e["actor"] == OBLIGOR, field(subject),
                      {"kind": item, "subject": field(subject)}, "ip", 90)
         for role, etype in (("disclosure", "ip_disclosure"), ("withholding", "ip_withheld")):
             c.evidence(role, "trigger", [etype], lambda e: e["actor"] == OBLIGOR and e.get("to") == HOLDER,
-                       field("ref"), {"kind": item, "ref": field("ref")}, "ip",
+                       ref_field(subject), {"kind": item, "ref": field("ref")}, "ip",
                        [{"a_ref": {"o": "i"}}, {"a_kind": {"o": "a_kind"}}], bound=True)
         for role, etype in (("signed", "amendment_signed"), ("proposed", "amendment_proposed")):
-            c.evidence(role, "trigger", [etype], _clause_is(name), None,
+            c.evidence(role, "trigger", [etype], _clause_is(name), item,
                        {"subject": item}, "exempt", [{"a_subject": {"o": "a_subject"}}])
         clauses.append(c)
     c = Clause("revenue-share", intern)
@@ -206,7 +206,7 @@ def build(intern: Interner, by_id: dict[str, dict[str, Any]]) -> list[Clause]:
                ref_field("provider"), {"ref": field("ref")}, None, [{"$lte": {"t": {"o": "t"}}}])
     clauses.append(c)
     c = Clause("restructuring-approval", intern)
-    c.obligation("action", ["restructuring"], lambda e: e["actor"] == OBLIGOR, const("restructuring"), {}, None, None)
+    c.obligation("action", ["restructuring"], lambda e: e["actor"] == OBLIGOR, const("restructuring"), {}, None, 0)
     c.evidence("approval", "action", ["approval"],
                lambda e: e["actor"] == HOLDER and e.get("subject") == "restructuring", const("restructuring"), {},
                None, [])
