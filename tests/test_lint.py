@@ -375,3 +375,10 @@ def test_policies_run_through_the_engine(monkeypatch: pytest.MonkeyPatch) -> Non
     assert len(findings) == 2
     assert len(sessions) == len(policies)
     assert all(s.asserted > 0 and s.actions >= s.asserted for s in sessions)
+
+
+def test_the_lint_command_offers_the_formats_lint_renders() -> None:
+    from checker.commands import lint as command
+    from checker.lint import render as renderer
+
+    assert command.FORMATS == renderer.FORMATS

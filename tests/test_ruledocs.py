@@ -133,3 +133,10 @@ def test_render_measure_and_operand() -> None:
     assert render_measure(MeasureSpec(minus=["due", "paid"])) == "due − paid"
     assert render_measure(MeasureSpec(last="offer")) == "last offer"
     assert render_operand({"minus": ["deadline", {"days": 3}]}) == "deadline − 3 days"
+
+
+def test_the_rules_command_offers_the_formats_ruledocs_renders() -> None:
+    from checker import ruledocs
+    from checker.commands import rules
+
+    assert rules.FORMATS == ruledocs.FORMATS and rules.REGENERATE == ruledocs.REGENERATE

@@ -17,9 +17,12 @@ FAIL_LEVELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from ..lint.render import FORMATS
+# Literal here so that building the parser imports nothing heavy (start-up time);
+# tests/test_lint.py checks it matches checker/lint/render.py.
+FORMATS = ("text", "json", "sarif")
 
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(
         "lint", help="check contract and proposal files against the term policies (rules/policies/)")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="contract or proposal YAML file")
