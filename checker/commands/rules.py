@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
 # Literal here so that building the parser imports nothing heavy (start-up time);
 # tests/test_ruledocs.py checks they match checker/ruledocs.py.
 FORMATS = ("text", "md")
