@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
 from .api import load
 from .contracts import LoadedContract
@@ -34,8 +34,8 @@ from .events import EventLog, build_event, parse_time, read_events
 from .findings import CheckResult, Finding
 from .models import KEBAB, Verdict
 from .replay import check
-from .templates import LoadedTemplate, validation_error
-from .yamlload import load_yaml, plain, position
+from .templates import LoadedTemplate, load_document
+from .yamlload import position
 
 SCHEMA = "contract-check/scenarios/1"
 SUFFIX = ".yaml"
@@ -205,13 +205,8 @@ def load_scenarios(paths: Iterable[Path | str]) -> list[Case]:
 
 
 def load_scenario_file(path: Path) -> list[Case]:
-    tree = load_yaml(path)
-    if not isinstance(tree, dict):
-        raise CheckError("a scenario file must be a YAML mapping with 'contract' and 'cases'", path, 1, 1)
-    try:
-        spec = _ScenarioFile.model_validate(plain(tree))
-    except ValidationError as exc:
-        raise validation_error(path, tree, exc, "scenario") from None
+    spec, tree = load_document(path, _ScenarioFile, "scenario",
+                               "a scenario file must be a YAML mapping with 'contract' and 'cases'")
 
     def fail(loc: Loc, message: str) -> CheckError:
         line, col = position(tree, loc)

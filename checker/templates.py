@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import CheckError, shorten
 from .expressions import ENGINE_OPERATORS, REF_RE, ExpressionError, check_condition, check_operand
@@ -66,14 +66,22 @@ def validation_error(
     return CheckError(f"{path}: {msg}", file, line, col)
 
 
-def load_template(file: Path) -> LoadedTemplate:
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def load_document(file: Path, model: type[Model], what: str, shape: str) -> tuple[Model, Any]:
+    """A YAML mapping validated by a pydantic model, errors placed at their line and column."""
     tree = load_yaml(file)
     if not isinstance(tree, dict):
-        raise CheckError("a rule template must be a YAML mapping", file, 1, 1)
+        raise CheckError(shape, file, 1, 1)
     try:
-        template = RuleTemplate.model_validate(plain(tree))
+        return model.model_validate(plain(tree)), tree
     except ValidationError as exc:
-        raise validation_error(file, tree, exc, "template") from None
+        raise validation_error(file, tree, exc, what) from None
+
+
+def load_template(file: Path) -> LoadedTemplate:
+    template, tree = load_document(file, RuleTemplate, "template", "a rule template must be a YAML mapping")
     loaded = LoadedTemplate(template, file, tree)
     _check_semantics(loaded)
     return loaded

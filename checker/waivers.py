@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .errors import CheckError
 from .findings import CheckResult, Finding
-from .templates import validation_error
-from .yamlload import load_yaml, plain, position
+from .templates import load_document
+from .yamlload import position
 
 
 class WaiverEntry(BaseModel):
@@ -76,11 +76,7 @@ class Waiver:
 
 
 def load_waivers(path: Path) -> list[Waiver]:
-    tree = load_yaml(path)
-    try:
-        parsed = WaiverFile.model_validate(plain(tree))
-    except ValidationError as exc:
-        raise validation_error(path, tree, exc, "waivers") from None
+    parsed, tree = load_document(path, WaiverFile, "waivers", "a waiver file must be a YAML mapping with a 'waivers' list")
     waivers = []
     for index, entry in enumerate(parsed.waivers):
         line, _ = position(tree, ("waivers", index))

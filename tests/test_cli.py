@@ -292,7 +292,7 @@ def test_output_to_a_missing_directory_is_refused(tmp_path: Path) -> None:
     proc = check(str(EXAMPLE_EVENTS), extra=("--output", str(tmp_path / "no" / "such" / "dir.json")))
     assert proc.returncode == 2
     assert b"Traceback" not in proc.stderr
-    assert b"cannot write report" in proc.stderr
+    assert b"cannot write the report" in proc.stderr
 
 
 def test_as_of_moves_later_events_after_as_of(example_json: bytes) -> None:

@@ -119,10 +119,10 @@ def test_milestone_effect_and_deadline_zero() -> None:
     assert doc["timing"]["lines"][0].startswith("Deadline 0 days: judged at the trigger's own time")
 
 
-def test_no_deadline_is_judged_at_as_of() -> None:
+def test_prior_approval_is_settled_at_the_action_itself() -> None:
     doc = next(d for d in _docs(HELIOS, HELIOS_LOG) if d["finding"]["reason"] == "conditional-approval")
-    assert doc["timing"]["due"] is None
-    assert doc["timing"]["lines"] == ["No deadline: the obligation is judged at the as-of time, 2025-12-31T00:00:00+00:00."]
+    assert doc["finding"]["due"] is None
+    assert doc["timing"]["lines"][0].startswith("Deadline 0 days: judged at the trigger's own time")
     cond = doc["rows"][0]["conditions"][0]
     assert cond["condition"] == "prior.conditions is not empty" and cond["result"] == "holds"
 

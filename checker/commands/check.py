@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheckError
+from . import write_report
 
 FAIL_LEVELS: dict[str, tuple[str, ...]] = {
     "breach": ("breach",),
@@ -91,11 +92,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"contract-check: skipped {len(result.skipped)} unreadable line(s):", file=sys.stderr)
         for s in result.skipped:
             print(f"  {s['file']}:{s['line']}: {s['error']}", file=sys.stderr)
-    if args.output is not None:
-        try:
-            args.output.write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise CheckError(f"cannot write report: {exc.strerror}", args.output) from None
-    else:
-        sys.stdout.write(report)
+    write_report(report, args.output)
     return 1 if result.failing(FAIL_LEVELS[args.fail_on]) else 0

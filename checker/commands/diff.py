@@ -7,7 +7,6 @@ git revision; a proposal new since then is compared with the contract it amends.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from ..clausediff import ContractDiff, TermChange, VerdictChange, jsonable
 from ..errors import CheckError
 from ..findings import Finding
 from ..models import VERDICT_ORDER
+from . import write_report
 from .check import FAIL_LEVELS
 
 FORMATS = ("text", "json", "md")
@@ -86,13 +86,7 @@ def run(args: argparse.Namespace) -> int:
         report = "\n".join(render_md(d, args.fail_on) for d in diffs)
     else:
         report = "\n".join(render_text(d, args.fail_on) for d in diffs)
-    if args.output is not None:
-        try:
-            args.output.write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise CheckError(f"cannot write report: {exc.strerror}", args.output) from None
-    else:
-        sys.stdout.write(report)
+    write_report(report, args.output)
     return 1 if any(d.introduces(FAIL_LEVELS[args.fail_on]) for d in diffs) else 0
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import CheckError
+from . import write_report
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -37,11 +36,5 @@ def run(args: argparse.Namespace) -> int:
     result, trails = run_traced(contract, templates, log, as_of, args.lenient)
     trail = find_trail(result, trails, args.finding_id)
     text = render(explain(trail, result, contract, templates), args.format)
-    if args.output is not None:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise CheckError(f"cannot write the explanation: {exc.strerror}", args.output) from None
-    else:
-        sys.stdout.write(text)
+    write_report(text, args.output)
     return 0

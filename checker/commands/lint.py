@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheckError
+from . import write_report
 
 FAIL_LEVELS: dict[str, tuple[str, ...]] = {
     "error": ("error",),
@@ -62,13 +63,7 @@ def run(args: argparse.Namespace) -> int:
         report = render_sarif(findings, files, policy_rules(policies, [(LOADER_POLICY, LOADER_TITLE, LOADER_DOC, "error")]))
     else:
         report = render_text(findings, files)
-    if args.output is not None:
-        try:
-            args.output.write_text(report, encoding="utf-8")
-        except OSError as exc:
-            raise CheckError(f"cannot write report: {exc.strerror}", args.output) from None
-    else:
-        sys.stdout.write(report)
+    write_report(report, args.output)
     if unreadable:
         return 2
     failing = FAIL_LEVELS[args.fail_on]

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from ..errors import CheckError
 from ..expressions import REF_RE, ExpressionError, check_condition
 from ..models import KEBAB, Strict
-from ..templates import PLACEHOLDER_RE, bundled_rules_dir, validation_error
-from ..yamlload import load_yaml, plain, position
+from ..templates import PLACEHOLDER_RE, bundled_rules_dir, load_document
+from ..yamlload import position
 from .facts import KINDS, normalise
 
 Severity = Literal["error", "warning", "info"]
@@ -113,13 +113,7 @@ def load_policies(directories: list[Path]) -> list[Policy]:
 
 
 def load_policy_file(file: Path) -> list[Policy]:
-    tree = load_yaml(file)
-    if not isinstance(tree, dict):
-        raise CheckError("a policy file must be a YAML mapping with a 'policies' list", file, 1, 1)
-    try:
-        spec = PolicyFile.model_validate(plain(tree))
-    except ValidationError as exc:
-        raise validation_error(file, tree, exc, "policies") from None
+    spec, tree = load_document(file, PolicyFile, "policies", "a policy file must be a YAML mapping with a 'policies' list")
     policies = [Policy(p, file, tree, i) for i, p in enumerate(spec.policies)]
     for policy in policies:
         _check_policy(policy)
