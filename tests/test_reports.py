@@ -363,7 +363,7 @@ def big_result(base: CheckResult, n: int) -> CheckResult:
     findings = []
     for i in range(n):
         f = base.findings[i % len(base.findings)]
-        events = [e.model_copy(update={"id": f"e{i:06d}{k}"}) for k, e in enumerate(f.events)]
+        events = [dataclasses.replace(e, id=f"e{i:06d}{k}") for k, e in enumerate(f.events)]
         findings.append(dataclasses.replace(f, id=f"{i:016x}", events=events,
                                             time=f.time + dt.timedelta(days=i % 200)))
     return dataclasses.replace(base, findings=findings)
