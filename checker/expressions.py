@@ -159,7 +159,10 @@ class Scope:
             raise ExpressionError(f"cannot compare {left!r} {op} {right!r}") from None
 
     def all(self, conds: list[Any]) -> bool:
-        return all(self.test(c) for c in conds)
+        for cond in conds:
+            if not self.test(cond):
+                return False
+        return True
 
 
 @functools.lru_cache(maxsize=4096)

@@ -13,7 +13,7 @@ from .compiler import CompiledClause, CompiledObligation
 from .errors import CheckError
 from .expressions import MISSING, ExpressionError, Scope
 from .findings import Finding, finding_id
-from .models import Event, VerdictRow
+from .models import Event, MeasureSpec, VerdictRow
 from .templates import PARAM_IN_PATH_RE, PLACEHOLDER_RE
 
 Candidate = tuple[Event, Any]
@@ -112,16 +112,18 @@ def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, 
         "deadline": MISSING if ob.deadline is None else ob.deadline,
         "due": MISSING if ob.due is None else ob.due,
     }
+    ordered: dict[str, list[Candidate]] = {}
     for name, measure in spec.measures.items():
         if measure.minus is not None:
             scope = Scope(params, names, lookup)
             left, right = (scope.value(v) for v in measure.minus)
             names[name] = MISSING if left is MISSING or right is MISSING else left - right
             continue
-        kind = next(k for k in ("first", "last", "all", "sum") if getattr(measure, k) is not None)
-        role = getattr(measure, kind)
+        kind, role = _measure_kind(measure)
         chosen: list[Candidate] = []
-        candidates = _sorted(ob.evidence.get(role, []))
+        candidates = ordered.get(role)
+        if candidates is None:
+            candidates = ordered[role] = _sorted(ob.evidence.get(role, []))
         if not measure.where:
             chosen = candidates
         else:
@@ -165,6 +167,14 @@ def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, 
 def make_scope(ob: Obligation, names: dict[str, Any]) -> Scope:
     """The scope verdict rows are evaluated in (also used by explain to show why rows failed)."""
     return Scope(ob.clause.params, names, _lookup_factory(ob))
+
+
+def _measure_kind(measure: MeasureSpec) -> tuple[str, str]:
+    for kind in ("first", "last", "all", "sum"):
+        role = getattr(measure, kind)
+        if role is not None:
+            return kind, role
+    raise AssertionError("a measure has a kind (checked when the template is loaded)")
 
 
 def _render(value: Any) -> str:
