@@ -3,7 +3,8 @@
 durable-rules loses work silently in several ways (see SPEC §8). This driver never uses the
 stock Host or its timer threads; it assigns the engine's message ids itself, refuses any
 assertion the engine reports as unhandled or already observed, runs every queued action
-before returning, and lets an exception in an action surface instead of being swallowed.
+before returning, runs them before any retraction too (a retraction silently drops the actions
+queued in its session), and lets an exception in an action surface instead of being swallowed.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class EngineSession:
         self.next_id = [1] * partitions
         self.asserted = 0
         self.actions = 0
+        self.draining = False
 
     def assert_fact(self, partition: int, fact: dict[str, Any]) -> dict[str, Any]:
         fact["sid"] = str(partition)
@@ -59,12 +61,23 @@ class EngineSession:
         raise InternalError(f"{self.name}: no free engine id for fact {fact}")
 
     def retract_fact(self, fact: dict[str, Any]) -> None:
+        # A retraction drops the actions still queued in its session (measured: a join queued
+        # by an earlier assertion never ran), so every queued action runs first.
+        if not self.draining:
+            self.drain()
         code = dre.retract_fact(self.handle, orjson.dumps(fact).decode())[0]
         if code not in ENGINE_OK:
             raise InternalError(f"{self.name}: engine returned {code} retracting {fact}")
 
     def drain(self) -> None:
         """Run every queued action of every session id, synchronously."""
+        self.draining = True
+        try:
+            self._drain()
+        finally:
+            self.draining = False
+
+    def _drain(self) -> None:
         while True:
             started = dre.start_action(self.handle)
             if not started:

@@ -98,6 +98,9 @@ class FactSpec(Strict):
     attributes: dict[str, str] = Field(default_factory=dict)
     partition: str | None = None
     broadcast: bool = False
+    # `latest`: only the newest fact of this role per correlation key can be evidence for an
+    # obligation opened later (e.g. the latest offer); older ones are retracted from the engine.
+    keep: Literal["all", "latest"] = "all"
 
 
 class MeasureSpec(Strict):

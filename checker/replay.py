@@ -45,6 +45,8 @@ class ClauseRun:
         # Evidence bound to one trigger is retracted once that trigger's obligations all close.
         self.live: dict[int, int] = {}
         self.bound: dict[int, list[dict[str, Any]]] = {}
+        # For roles kept `latest`: the one fact per correlation key later obligations can join.
+        self.latest: dict[tuple[int, int], dict[str, Any]] = {}
         self.has_effects = _has_effects(compiled)
 
     def on_action(self, rule: str, bindings: dict[str, Any]) -> None:
@@ -292,6 +294,11 @@ class Replay:
                                 asserted = run.assert_fact(code % PARTITIONS, dict(fact))
                                 if target is not None:
                                     run.bound.setdefault(target, []).append(asserted)
+                                if role.spec.keep == "latest":
+                                    older = run.latest.get((role.code, code))
+                                    run.latest[(role.code, code)] = asserted
+                                    if older is not None:
+                                        run.engine.retract_fact(older)
                     for compiled_ob in role.opens:
                         self.open_obligation(run, compiled_ob, event, item, attrs, dict(fact), key, epoch)
 
