@@ -146,7 +146,8 @@ def _engine_condition(cond: list[Any], params: dict[str, Any], intern: Interner)
     return {key: value} if engine_op is None else {engine_op: {key: value}}
 
 
-def _resolve(value: Any, params: dict[str, Any]) -> Any:
+def resolve_param(value: Any, params: dict[str, Any]) -> Any:
+    """A `$name` reference replaced by the clause's parameter value; anything else as it is."""
     if isinstance(value, str) and value.startswith("$"):
         return params[value[1:]]
     return value
@@ -162,8 +163,8 @@ def compile_clause(
     roles: dict[str, FactRole] = {}
     by_type: dict[str, list[FactRole]] = {}
     for name, spec in template.facts.items():
-        types = _resolve(spec.types, params)
-        where = [(c[0], c[1], _resolve(c[2], params)) for c in spec.where]
+        types = resolve_param(spec.types, params)
+        where = [(c[0], c[1], resolve_param(c[2], params)) for c in spec.where]
         partition: Getter | None = None
         if spec.partition is not None:
             if spec.partition.startswith("$"):
@@ -193,7 +194,7 @@ def compile_clause(
     for role_name, attrs in bound.items():
         roles[role_name].bound_to = min(attrs) if attrs else None
     for ob in template.obligations:
-        deadline = _resolve(ob.deadline_days, params)
+        deadline = resolve_param(ob.deadline_days, params)
         compiled = CompiledObligation(
             spec=ob,
             code=intern(prefix + "obligation:" + ob.name),

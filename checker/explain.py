@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import verdicts
+from .compiler import resolve_param
 from .contracts import LoadedContract
 from .errors import CheckError, shorten
 from .events import EventLog
@@ -313,7 +314,7 @@ def _amount_due(ob: Obligation) -> dict[str, Any] | None:
         return None
     params = ob.clause.params
     field = PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), spec.of)
-    percent = params[spec.percent[1:]] if isinstance(spec.percent, str) and spec.percent.startswith("$") else spec.percent
+    percent = resolve_param(spec.percent, params)
     base = ob.trigger.fields.get(field)
     doc: dict[str, Any] = {"field": field, "base": _jsonable(base), "percent": _jsonable(percent), "due": str(ob.due)}
     lines: list[str] = []
@@ -322,7 +323,7 @@ def _amount_due(ob: Obligation) -> dict[str, Any] | None:
         lines.append(f"{_money(Decimal(percent))} % of {field} {_money(base)} = {_money(share)}.")
         if share != ob.due:
             cap_raw = spec.cumulative_cap
-            cap = params[cap_raw[1:]] if isinstance(cap_raw, str) and cap_raw.startswith("$") else cap_raw
+            cap = resolve_param(cap_raw, params)
             lines.append(f"Capped: only {_money(ob.due)} remained of the cumulative cap {render_value(cap)} "
                          "after the amounts due on earlier reports.")
     lines.append(f"Amount due: {_money(ob.due)}.")

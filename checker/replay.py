@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from .compiler import CompiledClause, CompiledObligation, Interner, compile_clause
+from .compiler import CompiledClause, CompiledObligation, Interner, compile_clause, resolve_param
 from .contracts import LoadedContract
 from .engine import EngineSession
 from .errors import CheckError, InternalError, shorten
@@ -362,12 +362,12 @@ class Replay:
                 f"event {event.id!r} ({event.type}) needs an amount in {field!r} for clause {run.compiled.clause.id!r}",
                 event.file, event.line,
             )
-        percent: Decimal = _param(spec.percent, params)
+        percent: Decimal = resolve_param(spec.percent, params)
         # Exact: amounts have at most 40 + 20 digits, well inside 100 digits of precision.
         with localcontext(prec=100):
             due: Decimal = base * percent / Decimal(100)
             if spec.cumulative_cap is not None:
-                cap: Decimal = _param(spec.cumulative_cap, params)
+                cap: Decimal = resolve_param(spec.cumulative_cap, params)
                 used = run.ledger.get(compiled_ob.spec.name, Decimal(0))
                 due = max(Decimal(0), min(due, cap - used))
                 run.ledger[compiled_ob.spec.name] = used + due
@@ -393,7 +393,7 @@ class Replay:
             for fact in run.bound.pop(trigger, ()):
                 run.engine.retract_fact(fact)
         if row.effect is not None:
-            targets = _param(row.effect.end_clauses, run.compiled.params)
+            targets = resolve_param(row.effect.end_clauses, run.compiled.params)
             for clause_id in [targets] if isinstance(targets, str) else targets:
                 self.ended.setdefault(clause_id, now)
 
@@ -475,12 +475,6 @@ def _replay_group(indices: list[int]) -> Any:
     fields = [f for f in Finding.__dataclass_fields__ if f != "events"]
     findings = [({k: getattr(f, k) for k in fields}, [e.seq for e in f.events]) for f in replay.findings]
     return findings, replay.triggered, replay.suppressed, replay.opened
-
-
-def _param(value: Any, params: dict[str, Any]) -> Any:
-    if isinstance(value, str) and value.startswith("$"):
-        return params[value[1:]]
-    return value
 
 
 def check(
