@@ -13,7 +13,6 @@ from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 
 Deref = Callable[[str], Event | None]
 Getter = Callable[[Event, Any, Deref], Any]
-MISSING_VALUE = object()
 
 
 class Interner:

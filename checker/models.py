@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -188,5 +187,3 @@ class Event:
             return self.epoch
         return self.fields.get(name)
 
-
-MoneyValue = Decimal

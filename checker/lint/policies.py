@@ -86,10 +86,6 @@ class Policy:
         return text
 
 
-def bundled_policies_dir() -> Path:
-    return bundled_rules_dir() / "policies"
-
-
 def default_policy_dirs(rules_dir: Path | None) -> list[Path]:
     """rules/policies/ beside the templates in use (the bundled ones unless --rules is given)."""
     return [(rules_dir if rules_dir is not None else bundled_rules_dir()) / "policies"]
