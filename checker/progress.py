@@ -14,7 +14,8 @@ def replay_progress(events: int, jobs: int) -> Iterator[Callable[[int, int], Non
         TextColumn("replaying"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[rate]} events/s"), TimeElapsedColumn(),
     )
-    with Progress(*columns, transient=True) as bar:
+    # No refresh thread: --jobs forks worker processes, and forking a threaded process is unsafe.
+    with Progress(*columns, transient=True, auto_refresh=False) as bar:
         # With --jobs the workers replay unseen; the bar shows the milestone pass, then completes.
         task = bar.add_task("replay", total=events, rate="…")
 
@@ -22,6 +23,7 @@ def replay_progress(events: int, jobs: int) -> Iterator[Callable[[int, int], Non
             elapsed = bar.tasks[0].elapsed or 0.0
             rate = f"{done / elapsed:,.0f}" if elapsed > 0 else "…"
             bar.update(task, completed=done, total=total, rate=rate)
+            bar.refresh()
 
         yield advance
         bar.update(task, completed=bar.tasks[0].total)
