@@ -167,7 +167,9 @@ class Replay:
         else:
             # Clauses are independent but for milestone effects: settle those first, then
             # replay the other clauses in parallel, each worker with the same `ended` times.
+            progress, self.progress = self.progress, None  # the workers' completions report it
             self.replay(effects, in_scope)
+            self.progress = progress
             self.replay_parallel(others, in_scope, jobs)
         if self.opened != len(self.findings):
             raise InternalError(f"{self.opened} obligations opened but {len(self.findings)} verdicts given")
@@ -227,11 +229,18 @@ class Replay:
             loads[slot] += weight[c.index] + 1
         global _ACTIVE
         _ACTIVE = (self, in_scope)
+        progress, self.progress = self.progress, None  # a worker cannot draw on our terminal
+        outcomes: list[Any] = []
         try:
             with multiprocessing.get_context("fork").Pool(len(groups)) as pool:
-                outcomes = pool.map(_replay_group, [[c.index for c in g] for g in groups])
+                for outcome in pool.imap(_replay_group, [[c.index for c in g] for g in groups]):
+                    outcomes.append(outcome)
+                    if progress is not None:
+                        share = sum(loads[: len(outcomes)]) / max(sum(loads), 1)
+                        progress(int(len(in_scope) * share), len(in_scope))
         finally:
             _ACTIVE = None
+            self.progress = progress
         for outcome in outcomes:
             if isinstance(outcome, str):
                 raise CheckError(outcome)
