@@ -136,6 +136,8 @@ def _check_semantics(loaded: LoadedTemplate) -> None:
             _check_path(loaded, (*base, "attributes", name), path, params)
         if fact.partition is not None and not fact.partition.startswith("$"):
             _check_path(loaded, (*base, "partition"), fact.partition, params)
+        if fact.keep == "latest" and (fact.broadcast or fact.partition is None):
+            raise _fail(loaded, (*base, "keep"), "keep: latest needs a partition: the latest fact is kept per correlation key")
         if fact.partition is None and not fact.broadcast:
             raise _fail(loaded, base, "a fact needs a partition (its correlation key) or broadcast: true")
     names = [o.name for o in t.obligations]
