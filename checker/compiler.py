@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .contracts import LoadedContract, resolve_parameters
-from .expressions import DAY
+from .expressions import DAY, ENGINE_OPERATORS
 from .models import Clause, Event, FactSpec, ObligationSpec, RuleTemplate
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 
@@ -136,8 +136,6 @@ def _engine_value(value: Any, params: dict[str, Any], intern: Interner) -> Any:
 
 
 def _engine_condition(cond: list[Any], params: dict[str, Any], intern: Interner) -> dict[str, Any]:
-    from .expressions import ENGINE_OPERATORS
-
     lhs, op, rhs = cond
     key = attr_field(lhs)
     value = _engine_value(rhs, params, intern)

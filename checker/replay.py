@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from .compiler import CompiledClause, CompiledObligation, Interner, compile_clause, resolve_param
+from .compiler import CompiledClause, CompiledObligation, FactRole, Interner, compile_clause, resolve_param
 from .contracts import LoadedContract
 from .engine import EngineSession
 from .errors import CheckError, InternalError, shorten
@@ -50,7 +50,7 @@ class ClauseRun:
         self.has_effects = _has_effects(compiled)
 
     def on_action(self, rule: str, bindings: dict[str, Any]) -> None:
-        ob_name, _, what = rule.partition("|")
+        what = rule.partition("|")[2]
         number = bindings["o"]["n"]
         ob = self.open.get(number)
         if ob is None:
@@ -73,6 +73,17 @@ class ClauseRun:
             for shared in self.broadcast:
                 self.engine.assert_fact(partition, dict(shared))
         return self.engine.assert_fact(partition, fact)
+
+    def assert_evidence(self, role: FactRole, fact: dict[str, Any], code: int, target: int | None) -> None:
+        """One evidence fact in its partition; remembered when bound to a trigger or kept latest."""
+        asserted = self.assert_fact(code % PARTITIONS, fact)
+        if target is not None:
+            self.bound.setdefault(target, []).append(asserted)
+        if role.spec.keep == "latest":
+            older = self.latest.get((role.code, code))
+            self.latest[(role.code, code)] = asserted
+            if older is not None:
+                self.engine.retract_fact(older)
 
     def assert_broadcast(self, fact: dict[str, Any]) -> None:
         self.broadcast.append(fact)
@@ -116,6 +127,8 @@ class Replay:
         self.triggered: set[int] = set()
         self.suppressed: set[int] = set()
         self.opened = 0
+        self.wakeups: list[tuple[int, int]] = []
+        self.runs: dict[int, ClauseRun] = {}
 
     # -- input checks ------------------------------------------------------------------
     def check_references(self) -> None:
@@ -185,7 +198,7 @@ class Replay:
         for run in order:
             for event_type in run.compiled.by_type:
                 listeners.setdefault(event_type, []).append(run)
-        self.wakeups: list[tuple[int, int]] = []
+        self.wakeups = []
         self.runs = {run.compiled.index: run for run in runs}
         done, total, step = 0, len(in_scope), PROGRESS_STEP
         try:
@@ -281,7 +294,7 @@ class Replay:
                     continue
                 for item in role.items(event):
                     attrs = {name: get(event, item, self.by_id.get) for name, get in role.attributes.items()}
-                    key = NO_KEY if role.partition is None else role.partition(event, item, self.by_id.get)
+                    key = None if role.partition is None else role.partition(event, item, self.by_id.get)
                     if key is None:
                         # A missing correlation value still correlates: with every fact missing it.
                         key = NO_KEY
@@ -300,14 +313,7 @@ class Replay:
                             fact["k"] = code
                             target = self.bound_target(run, role.bound_to, attrs, event)
                             if target is None or target >= 0:
-                                asserted = run.assert_fact(code % PARTITIONS, dict(fact))
-                                if target is not None:
-                                    run.bound.setdefault(target, []).append(asserted)
-                                if role.spec.keep == "latest":
-                                    older = run.latest.get((role.code, code))
-                                    run.latest[(role.code, code)] = asserted
-                                    if older is not None:
-                                        run.engine.retract_fact(older)
+                                run.assert_evidence(role, dict(fact), code, target)
                     for compiled_ob in role.opens:
                         self.open_obligation(run, compiled_ob, event, item, attrs, dict(fact), key, epoch)
 

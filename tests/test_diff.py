@@ -15,7 +15,7 @@ from checker.errors import CheckError
 from checker.proposals import load_document
 from checker.templates import load_templates
 from tests.conftest import EXAMPLE_CONTRACT, EXAMPLE_EVENTS
-from tests.test_lint import PROPOSAL, patched_rules, proposal_copy
+from tests.test_lint import PROPOSAL, RULES, proposal_copy
 
 
 def diff(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -43,7 +43,7 @@ def verdict_changes(diff_doc: dict[str, Any]) -> dict[tuple[str, str], tuple[str
 
 
 def test_the_2025_proposal_is_the_amended_contract(tmp_path: Path) -> None:
-    templates = load_templates(patched_rules(tmp_path))
+    templates = load_templates(RULES)
     doc = load_document(PROPOSAL, templates)
     c = doc.loaded.contract
     assert doc.kind == "proposal" and doc.proposal_id == "2025-restructuring"
@@ -107,7 +107,7 @@ def test_a_complete_new_version(tmp_path: Path) -> None:
 
 
 def test_diff_2019_against_the_2025_proposal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rules = str(patched_rules(tmp_path))
+    rules = str(RULES)
     args = ["--rules", rules, str(EXAMPLE_CONTRACT), str(PROPOSAL), "--events", str(EXAMPLE_EVENTS)]
     code, doc = diff_json(args, capsys)
     assert code == 0  # no new breach

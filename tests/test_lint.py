@@ -23,9 +23,7 @@ LINE_RE = re.compile(
 )
 
 
-def patched_rules(tmp_path: Path) -> Path:
-    """The bundled rules/ (scoped-disclosure reads `exempt_subjects`/`exempt_ip`; milestone-termination a `verifier`)."""
-    return ROOT / "rules"
+RULES = ROOT / "rules"  # the bundled templates and policies, passed explicitly with --rules
 
 
 def lint(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]], str, str]:
@@ -106,7 +104,7 @@ def test_a_stated_period_is_a_deadline(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_a_named_verifier_satisfies_measurable_milestone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rules = patched_rules(tmp_path)
+    rules = RULES
     verifier = "    agi_verifier:\n      value: an independent auditor both parties appoint\n"
     named = contract_copy(tmp_path, {"        ends: [ip-access, acquired-ip, revenue-share]":
                                      "        ends: [ip-access, acquired-ip, revenue-share]\n"
@@ -126,7 +124,7 @@ def test_a_named_verifier_satisfies_measurable_milestone(tmp_path: Path, capsys:
 def test_2025_proposal_fails_on_the_equity_range_until_one_value_is_agreed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rules = patched_rules(tmp_path)
+    rules = RULES
     code, found, _, _ = lint(["--rules", str(rules), str(PROPOSAL)], capsys)
     assert code == 1
     errors = [f for f in found if f["severity"] == "error"]
@@ -162,7 +160,7 @@ def test_a_proposal_setting_a_parameter_the_template_lacks_is_reported_not_crash
 ])
 def test_equity_values(tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str, policy: str | None,
                        words: str | None) -> None:
-    rules = patched_rules(tmp_path)
+    rules = RULES
     body = PROPOSAL.read_text(encoding="utf-8")
     body = re.sub(r"percent: \{min: 20, max: 49\}\n        text: >\n(?:          .*\n)+", change.replace("\\", "") + "\n", body)
     target = proposal_copy(tmp_path, text=body)
@@ -175,7 +173,7 @@ def test_equity_values(tmp_path: Path, capsys: pytest.CaptureFixture[str], chang
 
 
 def test_red_line_revenue_share(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rules = patched_rules(tmp_path)
+    rules = RULES
     low = {"value: 10\n          unit: percent": "value: 5\n          unit: percent"}
     target = proposal_copy(tmp_path, {**low, "percent: {min: 20, max: 49}": "percent: 25"})
     _, found, _, _ = lint(["--rules", str(rules), str(target)], capsys)
@@ -192,7 +190,7 @@ def test_red_line_revenue_share(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_red_line_exemption_needs_board_sign_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rules = patched_rules(tmp_path)
+    rules = RULES
     fixed = {"percent: {min: 20, max: 49}": "percent: 30"}
     target = proposal_copy(tmp_path, {**fixed, "        board_sign_off: 2025-06-25\n": ""})
     code, found, _, _ = lint(["--rules", str(rules), str(target)], capsys)
@@ -215,7 +213,7 @@ def test_red_line_exemption_needs_board_sign_off(tmp_path: Path, capsys: pytest.
 ])
 def test_exemption_scope(tmp_path: Path, capsys: pytest.CaptureFixture[str], subjects: str, ip: str,
                          expected: list[str]) -> None:
-    rules = patched_rules(tmp_path)
+    rules = RULES
     target = proposal_copy(tmp_path, {"percent: {min: 20, max: 49}": "percent: 30",
                                       "subjects: [windsurf]": f"subjects: {subjects}",
                                       "ip: [model_weights, inference_code]": f"ip: {ip}"})
