@@ -113,8 +113,11 @@ KNOWN_KEYS = INPUT_KEYS | {"name", "outcome", "expect", "stderr", "lenient", "ma
 
 
 def load_cases() -> list[dict[str, Any]]:
-    data = YAML(typ="safe").load(CASES_FILE.read_text(encoding="utf-8"))
-    cases: list[dict[str, Any]] = data["cases"]
+    """cases.yaml, then every cases-<topic>.yaml beside it (one file per class of hostile input)."""
+    cases: list[dict[str, Any]] = []
+    for file in [CASES_FILE, *sorted(HERE.glob("cases-*.yaml"))]:
+        data = YAML(typ="safe").load(file.read_text(encoding="utf-8"))
+        cases.extend(data["cases"])
     return cases
 
 
