@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import values
 from .contracts import LoadedContract, resolve_parameters
-from .expressions import DAY, ENGINE_OPERATORS
+from .expressions import ENGINE_OPERATORS
 from .models import Clause, Event, FactSpec, ObligationSpec, RuleTemplate
+from .moments import DAY
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 
 Deref = Callable[[str], Event | None]
@@ -16,13 +18,17 @@ Getter = Callable[[Event, Any, Deref], Any]
 
 
 class Interner:
-    """Strings → small ints, so the engine only ever compares integers (no loose typing)."""
+    """Typed values → small ints, so the engine only ever compares integers (no loose typing).
+
+    Every value the engine compares for equality goes through here, keyed by `values.key`:
+    `"34"`, `34` and `true` get different codes; `1` and `1.0` the same one.
+    """
 
     def __init__(self) -> None:
         self.codes: dict[Any, int] = {}
 
     def __call__(self, value: Any) -> int:
-        key = (type(value).__name__, value) if not isinstance(value, str) else value
+        key = values.key(value)
         code = self.codes.get(key)
         if code is None:
             code = len(self.codes) + 1
@@ -30,8 +36,13 @@ class Interner:
         return code
 
 
+def expand_path(path: str, params: dict[str, Any]) -> str:
+    """A field path with its `{parameter}` parts replaced by the clause's values."""
+    return PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), path)
+
+
 def _getter(path: str, params: dict[str, Any]) -> Getter:
-    path = PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), path)
+    path = expand_path(path, params)
     if path == "item":
         return lambda event, item, deref: item
     if path.startswith("ref->"):
@@ -61,41 +72,42 @@ class FactRole:
     # The attribute naming the one trigger event this evidence can ever match (e.g. `ref`),
     # when every join of the role requires `[attribute, ==, obligation.id]`.
     bound_to: str | None = None
+    # Fields an event of this role must carry as numbers (an amount due is computed from it,
+    # or a measure adds it up): checked once before the replay, never read as 0.
+    numbers: list[str] = field(default_factory=list)
 
     def accepts(self, event: Event) -> bool:
         for name, op, value in self.where:
             actual = event.get(name)
-            if op == "==" and actual != value:
+            if op == "==" and not values.same(actual, value):
                 return False
-            if op == "!=" and actual == value:
+            if op == "!=" and values.same(actual, value):
                 return False
-            if op == "in" and actual not in value:
+            if op == "in" and not values.member(actual, value):
                 return False
-            if op == "not in" and actual in value:
+            if op == "not in" and values.member(actual, value):
                 return False
         return True
 
     def items(self, event: Event) -> list[Any]:
+        """One per distinct typed scalar of the `each` list (linear; lists are bounded by limits.py)."""
         if self.spec.each is None:
             return [None]
         value = event.fields.get(self.spec.each)
         if value is None:
             return []
         if isinstance(value, list):
-            seen: list[Any] = []
-            for v in value:
-                if isinstance(v, (str, int)) and v not in seen:
-                    seen.append(v)
-            return seen
-        return [value] if isinstance(value, (str, int)) else []
+            return values.distinct(v for v in value if v is not None and not isinstance(v, (list, dict)))
+        return [] if isinstance(value, dict) else [value]
 
 
 @dataclass
 class CompiledObligation:
     spec: ObligationSpec
     code: int
-    deadline_seconds: int | None
+    deadline_span: int | None  # microseconds after the trigger
     opened_by: str
+    index: int = 0  # position in the template's obligations (part of the finding id when > 0)
 
 
 @dataclass
@@ -117,22 +129,17 @@ def attr_field(name: str) -> str:
 
 
 def _engine_value(value: Any, params: dict[str, Any], intern: Interner) -> Any:
+    """A join operand: an obligation attribute, time arithmetic, or a typed constant's code."""
     if isinstance(value, dict):
         fn, args = next(iter(value.items()))
         if fn == "days":
-            return int(_engine_value(args, params, intern)) * DAY
+            return int(resolve_param(args, params)) * DAY
         op = "$add" if fn == "plus" else "$sub"
         left, right = (_engine_value(a, params, intern) for a in args)
         return {op: {"$l": left, "$r": right}}
     if isinstance(value, str) and value.startswith("obligation."):
         return {"o": attr_field(value.split(".", 1)[1])}
-    if isinstance(value, str) and value.startswith("$"):
-        value = params[value[1:]]
-    if isinstance(value, bool):
-        return intern(value)
-    if isinstance(value, int):
-        return value
-    return intern(value)
+    return intern(resolve_param(value, params))
 
 
 def _engine_condition(cond: list[Any], params: dict[str, Any], intern: Interner) -> dict[str, Any]:
@@ -190,16 +197,22 @@ def compile_clause(
             bound[evidence_role] = bound.get(evidence_role, ids) & ids
     for role_name, attrs in bound.items():
         roles[role_name].bound_to = min(attrs) if attrs else None
-    for ob in template.obligations:
+    for ob_index, ob in enumerate(template.obligations):
         deadline = resolve_param(ob.deadline_days, params)
         compiled = CompiledObligation(
             spec=ob,
             code=intern(prefix + "obligation:" + ob.name),
-            deadline_seconds=None if deadline is None else int(deadline) * DAY,
+            deadline_span=None if deadline is None else int(deadline) * DAY,
             opened_by=ob.opened_by,
+            index=ob_index,
         )
         obligations.append(compiled)
         roles[ob.opened_by].opens.append(compiled)
+        if ob.amount_due is not None:
+            roles[ob.opened_by].numbers.append(expand_path(ob.amount_due.of, params))
+        for measure in ob.measures.values():
+            if measure.sum is not None and measure.of:
+                roles[measure.sum].numbers.append(expand_path(measure.of, params))
         for evidence_role, conds in ob.evidence.items():
             role = roles[evidence_role]
             role.is_evidence = True

@@ -26,16 +26,23 @@ from typing import Any
 import orjson
 
 from .errors import CheckError, shorten
+from .limits import (
+    MAX_AMOUNT_DECIMALS,
+    MAX_AMOUNT_DIGITS,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_ID_CHARS,
+    MAX_LINE_BYTES,
+    MAX_LIST_ITEMS,
+    MAX_NUMBER_DIGITS,
+    MAX_STRING_CHARS,
+    MAX_TIME_FRACTION_DIGITS,
+    MAX_YEAR,
+    MIN_YEAR,
+)
 from .models import Event
+from .moments import micros
 
-MAX_LINE_BYTES = 1024 * 1024
-MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
-MAX_STRING_CHARS = MAX_LINE_BYTES
-MAX_DEPTH = 32
-MAX_NUMBER_DIGITS = 100
-MAX_ID_CHARS = 200
-MAX_AMOUNT_DIGITS = 40
-MAX_AMOUNT_DECIMALS = 20
 MONEY_SUFFIX = "_usd"
 REQUIRED = ("id", "time", "type", "actor")
 TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -45,7 +52,8 @@ SCALAR_FIELDS = frozenset((*REQUIRED, "ref"))
 # Control characters (tab, LF and CR allowed), DEL, and lone UTF-16 surrogates.
 BAD_CHAR_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 CONTROL_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL"}
-LONG_YEAR_RE = re.compile(r"^[+-]?\d{5,}")
+LONG_YEAR_RE = re.compile(r"^[+-]?\d{5,}-")
+FRACTION_RE = re.compile(r"[.,](\d+)")
 
 
 class LineError(ValueError):
@@ -84,14 +92,15 @@ class _Duplicated(dict[str, Any]):
 
 @dataclass(frozen=True)
 class _BadNumber:
-    """A JSON token that is no usable number: NaN, Infinity, or an absurdly long integer."""
+    """A JSON token that is no usable number: NaN, Infinity, or too long to keep exactly."""
 
     text: str
 
     def problem(self) -> str:
         if self.text.lstrip("-") in ("NaN", "Infinity"):
             return f"{self.text} is not a number (JSON has no NaN or Infinity)"
-        return f"a number of {len(self.text)} digits is too long (limit {MAX_NUMBER_DIGITS})"
+        return (f"the number {shorten(self.text, 40)} is too long: at most {MAX_NUMBER_DIGITS} digits "
+                "before and after the decimal point")
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -112,7 +121,23 @@ def _int(text: str) -> int | _BadNumber:
     return _BadNumber(text) if len(text.lstrip("-")) > MAX_NUMBER_DIGITS else int(text)
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=Decimal, parse_int=_int, parse_constant=_BadNumber)
+def fits_number_limits(value: Decimal) -> bool:
+    """At most MAX_NUMBER_DIGITS digits before and after the point in fixed-point form."""
+    if not value.is_finite():
+        return False
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    return len(digits) + exponent <= MAX_NUMBER_DIGITS and -exponent <= MAX_NUMBER_DIGITS
+
+
+def _decimal(text: str) -> Decimal | _BadNumber:
+    if len(text) > 3 * MAX_NUMBER_DIGITS:
+        return _BadNumber(text)
+    value = Decimal(text)
+    return value if fits_number_limits(value) else _BadNumber(text)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=_decimal, parse_int=_int, parse_constant=_BadNumber)
 _WS = re.compile(r"[ \t\n\r]*")
 NESTING_MESSAGE = f"JSON nested too deeply (an event may nest at most {MAX_DEPTH} levels)"
 
@@ -158,7 +183,13 @@ def parse_time(value: Any) -> dt.datetime:
         raise ValueError(f"'time' must be an ISO 8601 string, got {shorten(value)}")
     text = value.strip()
     if LONG_YEAR_RE.match(text):
-        raise ValueError(f"time {shorten(value)} is outside the supported years 1900–9999")
+        raise ValueError(f"time {shorten(value)} is outside the supported years {MIN_YEAR}–{MAX_YEAR}")
+    fraction = FRACTION_RE.search(text)
+    if fraction is not None and len(fraction.group(1)) > MAX_TIME_FRACTION_DIGITS and ":" in text[: fraction.start()]:
+        raise ValueError(
+            f"time {shorten(value)} has {len(fraction.group(1))} fractional digits; times are compared exactly "
+            f"to the microsecond, so at most {MAX_TIME_FRACTION_DIGITS} can be kept"
+        )
     try:
         if "T" not in text and " " not in text and len(text) <= 10:
             day = dt.date.fromisoformat(text)
@@ -175,8 +206,8 @@ def parse_time(value: Any) -> dt.datetime:
         utc = moment.astimezone(dt.UTC)
     except OverflowError:
         utc = None
-    if not 1900 <= moment.year <= 9999 or utc is None or not 1900 <= utc.year <= 9999:
-        raise ValueError(f"time {shorten(value)} is outside the supported years 1900–9999")
+    if not MIN_YEAR <= moment.year <= MAX_YEAR or utc is None or not MIN_YEAR <= utc.year <= MAX_YEAR:
+        raise ValueError(f"time {shorten(value)} is outside the supported years {MIN_YEAR}–{MAX_YEAR}")
     return utc
 
 
@@ -250,6 +281,8 @@ def _check_values(obj: dict[str, Any]) -> None:
             raise ValueError(f"field {shorten(path)}: {value.problem()}")
         if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
             raise ValueError(f"field {shorten(root)} is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, Decimal) and not fits_number_limits(value):
+            raise ValueError(f"field {shorten(path)}: {_BadNumber(str(value)).problem()}")
         if isinstance(value, dict):
             if isinstance(value, _Duplicated):
                 raise ValueError(f"duplicate key {shorten(value.duplicates[0])} in field {shorten(path)}")
@@ -259,6 +292,8 @@ def _check_values(obj: dict[str, Any]) -> None:
                     raise ValueError(f"a key in field {shorten(path)} contains {_describe_char(bad.group())}")
                 stack.append((root, f"{path}.{key}", item, depth + 1))
         elif isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                raise ValueError(f"field {shorten(path)} lists {len(value)} items; a list is limited to {MAX_LIST_ITEMS}")
             stack.extend((root, f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
 
 
@@ -294,7 +329,7 @@ def _build_clean(obj: Clean, file: str, line: int, seq: int) -> Event | None:
     for key, value in obj.items():
         if key.endswith(MONEY_SUFFIX) and value is not None:
             obj[key] = parse_money(key, value)
-    return Event(eid, moment, etype, actor, obj, file, line, seq, int(moment.timestamp()))
+    return Event(eid, moment, etype, actor, obj, file, line, seq, micros(moment))
 
 
 def build_event(obj: Any, file: str, line: int, seq: int) -> Event:
@@ -337,7 +372,7 @@ def build_event(obj: Any, file: str, line: int, seq: int) -> Event:
         elif key == "ref" and not isinstance(value, str):
             raise ValueError(f"'ref' must be an event id string, got {shorten(value)}")
         extra[key] = value
-    return Event(obj["id"], time, obj["type"], obj["actor"], extra, file, line, seq, int(time.timestamp()))
+    return Event(obj["id"], time, obj["type"], obj["actor"], extra, file, line, seq, micros(time))
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -404,7 +439,7 @@ def _fast_record(raw: bytes) -> Clean | None:
         # One flat object, at most one list of scalars: the common event line.
         for item in value.values():
             kind = type(item)
-            if kind is float or (kind is list and any(type(x) is float for x in item)):
+            if kind is float or (kind is list and (len(item) > MAX_LIST_ITEMS or any(type(x) is float for x in item))):
                 return None
         return Clean(value) if len(_KEY_RE.findall(raw)) == len(value) else None
     keys = 0
@@ -416,6 +451,8 @@ def _fast_record(raw: bytes) -> Clean | None:
             keys += len(item)
             stack.extend(item.values())
         elif kind is list:
+            if len(item) > MAX_LIST_ITEMS:
+                return None
             stack.extend(item)
         elif kind is float:
             return None

@@ -27,9 +27,10 @@ from .compiler import resolve_param
 from .contracts import LoadedContract
 from .errors import CheckError, shorten
 from .events import EventLog
-from .expressions import DAY, MISSING, ExpressionError, Scope
+from .expressions import MISSING, ExpressionError, Scope
 from .findings import CheckResult, Finding
 from .models import Event, VerdictRow
+from .moments import DAY, iso_text
 from .replay import check
 from .ruledocs import render_condition, render_fact, render_join, render_measure
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
@@ -106,7 +107,10 @@ def find_trail(result: CheckResult, trails: dict[str, Trail], wanted: str) -> Tr
 
 
 def _time(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat()
+    try:
+        return iso_text(epoch)
+    except ValueError:
+        return "after 9999-12-31"
 
 
 def _money(value: Decimal) -> str:
@@ -114,7 +118,7 @@ def _money(value: Decimal) -> str:
 
 
 def _is_time(operand: Any) -> bool:
-    """Whether an operand of the condition language denotes a moment (an epoch in seconds)."""
+    """Whether an operand of the condition language denotes a moment (microseconds since the epoch)."""
     if isinstance(operand, str):
         return operand in ("now", "deadline", "as_of", "time") or operand.endswith(".time")
     if isinstance(operand, dict) and len(operand) == 1:

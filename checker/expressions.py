@@ -8,25 +8,46 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-DAY = 86400
+from . import values
+from .moments import DAY
+
+
+class ExpressionError(ValueError):
+    """A malformed condition or operand; the message says which and why."""
+
+
+def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """Order only numbers with numbers and text with text (never `"500" > 10`, never `true < 2`)."""
+
+    def checked(a: Any, b: Any) -> bool:
+        kind_a, kind_b = values.kind(a), values.kind(b)
+        if kind_a != kind_b or kind_a not in (values.NUMBER, values.STRING):
+            raise ExpressionError(f"cannot order {kind_a} {values.display(a)!r} against {kind_b} {values.display(b)!r}")
+        return compare(a, b)
+
+    return checked
+
+
+def _within(a: Any, b: Any) -> bool:
+    if not isinstance(b, (list, tuple)):
+        raise ExpressionError(f"'in' needs a list on its right, got {values.kind(b)} {values.display(b)!r}")
+    return values.member(a, b)
+
+
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: bool(a == b),
-    "!=": lambda a, b: bool(a != b),
-    "<": lambda a, b: bool(a < b),
-    "<=": lambda a, b: bool(a <= b),
-    ">": lambda a, b: bool(a > b),
-    ">=": lambda a, b: bool(a >= b),
-    "in": lambda a, b: a in b,
-    "not in": lambda a, b: a not in b,
+    "==": values.same,
+    "!=": lambda a, b: not values.same(a, b),
+    "<": _ordered(lambda a, b: bool(a < b)),
+    "<=": _ordered(lambda a, b: bool(a <= b)),
+    ">": _ordered(lambda a, b: bool(a > b)),
+    ">=": _ordered(lambda a, b: bool(a >= b)),
+    "in": _within,
+    "not in": lambda a, b: not _within(a, b),
 }
 ENGINE_OPERATORS = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 REF_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 FUNCTIONS = ("plus", "minus", "days")
 TESTS = ("exists", "missing", "nonempty")
-
-
-class ExpressionError(ValueError):
-    """A malformed condition or operand; the message says which and why."""
 
 
 class Missing:
@@ -123,6 +144,11 @@ class Scope:
             left, right = (self.value(a) for a in args)
             if left is MISSING or right is MISSING:
                 return MISSING
+            if not (values.is_number(left) and values.is_number(right)):
+                raise ExpressionError(
+                    f"{name} needs two numbers, got {values.kind(left)} {values.display(left)!r} "
+                    f"and {values.kind(right)} {values.display(right)!r}"
+                )
             return left + right if name == "plus" else left - right
         if isinstance(operand, str):
             kind, root, parts = _parse_name(operand)
@@ -148,7 +174,9 @@ class Scope:
                 return present
             if kind == "missing":
                 return not present
-            return present and len(value) > 0
+            # A list or text is non-empty when it has an item or a character; any other value
+            # that is present (a number, true) is something, so it counts as non-empty.
+            return present and (len(value) > 0 if isinstance(value, (list, tuple, str, dict)) else value is not False)
         lhs, op, rhs = cond
         left, right = self.value(lhs, lhs=True), self.value(rhs)
         if left is MISSING or right is MISSING or left is None or right is None:
@@ -156,7 +184,7 @@ class Scope:
         try:
             return COMPARISONS[op](left, right)
         except TypeError:
-            raise ExpressionError(f"cannot compare {left!r} {op} {right!r}") from None
+            raise ExpressionError(f"cannot compare {values.display(left)!r} {op} {values.display(right)!r}") from None
 
     def all(self, conds: list[Any]) -> bool:
         for cond in conds:

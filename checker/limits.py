@@ -19,7 +19,6 @@ MAX_STRING_CHARS: Final = MAX_LINE_BYTES  # one string field
 MAX_ID_CHARS: Final = 200  # id, type, actor, ref
 MAX_DEPTH: Final = 32  # nesting of lists and objects
 MAX_LIST_ITEMS: Final = 10_000  # one list (each item may become an obligation or an engine fact)
-MAX_FIELDS: Final = 250  # fields of one event object
 # A number's fixed-point form: at most this many digits before and after the decimal point, so
 # `1e300000000` is refused instead of expanding into a 300-million-digit report.
 MAX_NUMBER_DIGITS: Final = 100
@@ -42,7 +41,6 @@ LIMITS: Final[dict[str, tuple[int, str]]] = {
     "id, type, actor, ref": (MAX_ID_CHARS, "characters"),
     "event nesting": (MAX_DEPTH, "levels"),
     "list": (MAX_LIST_ITEMS, "items"),
-    "fields of one event": (MAX_FIELDS, "fields"),
     "number": (MAX_NUMBER_DIGITS, "digits before and after the point"),
     "amount": (MAX_AMOUNT_DIGITS, "digits before the point"),
     "amount decimals": (MAX_AMOUNT_DECIMALS, "digits after the point"),

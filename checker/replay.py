@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal, localcontext
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
-import orjson
-
+from . import values
 from .compiler import CompiledClause, CompiledObligation, FactRole, Interner, compile_clause, resolve_param
 from .contracts import LoadedContract
 from .engine import EngineSession
@@ -20,9 +19,10 @@ from .errors import CheckError, InternalError, shorten
 from .events import EventLog, SkippedLine
 from .findings import CheckResult, ClauseInfo, Finding
 from .models import Event
+from .moments import MAX_MICROS, micros
 from .scope import ContractTerm
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
-from .verdicts import Judgment, Obligation, judge, make_finding, mark_unreadable
+from .verdicts import Judgment, Obligation, judge, make_finding, mark_unreadable, number_field
 
 PARTITIONS = 64
 NO_KEY = "\x00no-key"
@@ -115,7 +115,7 @@ class Replay:
         latest = max((e.time for e in log.events), default=None)
         effective = dt.datetime.combine(contract.contract.effective, dt.time(), dt.UTC)
         self.as_of_time: dt.datetime = as_of or latest or effective
-        self.as_of_epoch = int(self.as_of_time.timestamp())
+        self.as_of_epoch = micros(self.as_of_time)
         self.clauses = [
             compile_clause(contract, i, templates[c.template], self.intern)
             for i, c in enumerate(contract.contract.clauses)
@@ -132,9 +132,14 @@ class Replay:
 
     # -- input checks ------------------------------------------------------------------
     def check_references(self) -> None:
-        """Actors must be parties and refs must name events; under --lenient such events are skipped."""
+        """Actors must be parties, refs must name events, and fields a clause computes with must be
+        numbers; under --lenient such events are skipped (and the verdicts they touch marked)."""
         parties = {p.id for p in self.contract.contract.parties}
         unreadable_ids = {s.record.get("id") for s in self.log.skipped if isinstance(s.record, dict)}
+        numeric: dict[str, list[tuple[CompiledClause, FactRole]]] = {}
+        for compiled in self.clauses:
+            for event_type, roles in compiled.by_type.items():
+                numeric.setdefault(event_type, []).extend((compiled, r) for r in roles if r.numbers)
         kept: list[Event] = []
         for event in self.log.events:
             problem = None
@@ -145,6 +150,8 @@ class Replay:
             elif ref is not None and ref not in self.by_id:
                 why = "an unreadable line" if ref in unreadable_ids else "no event of the log"
                 problem = f"event {event.id!r}: 'ref' names {why}: {shorten(ref)}"
+            else:
+                problem = _number_problem(event, numeric.get(event.type, ()))
             if problem is None:
                 kept.append(event)
             elif not self.lenient:
@@ -186,7 +193,11 @@ class Replay:
             self.replay_parallel(others, in_scope, jobs)
         if self.opened != len(self.findings):
             raise InternalError(f"{self.opened} obligations opened but {len(self.findings)} verdicts given")
-        mark_unreadable(self.findings, self.log.skipped)
+        listeners: dict[str, set[str]] = {}
+        for compiled in self.clauses:
+            for event_type in compiled.by_type:
+                listeners.setdefault(event_type, set()).add(compiled.clause.id)
+        mark_unreadable(self.findings, self.log.skipped, listeners)
         return self.result(in_scope, out_of_term, after)
 
     def replay(self, clauses: list[CompiledClause], in_scope: list[Event]) -> None:
@@ -303,13 +314,12 @@ class Replay:
                         fact["m"] = self.item_code(item)
                     for name, value in attrs.items():
                         if value is not None:
-                            is_int = isinstance(value, int) and not isinstance(value, bool)
-                            fact["a_" + name] = value if is_int else self.intern(_hashable(value))
+                            fact["a_" + name] = self.intern(value)
                     if role.is_evidence:
                         if role.spec.broadcast:
                             run.assert_broadcast(dict(fact))
                         else:
-                            code = self.intern(_hashable(key))
+                            code = self.intern(key)
                             fact["k"] = code
                             target = self.bound_target(run, role.bound_to, attrs, event)
                             if target is None or target >= 0:
@@ -332,11 +342,12 @@ class Replay:
         return trigger.seq
 
     def item_code(self, item: Any) -> int:
-        code = self.item_codes.get(item)
+        key = values.key(item)
+        code = self.item_codes.get(key)
         if code is None:
             code = len(self.items)
             self.items.append(item)
-            self.item_codes[item] = code
+            self.item_codes[key] = code
         return code
 
     def open_obligation(
@@ -349,9 +360,14 @@ class Replay:
             return
         self.numbers += 1
         number = self.numbers
-        code = self.intern(_hashable(key))
+        code = self.intern(key)
         fact.update({"r": compiled_ob.code, "n": number, "k": code})
-        deadline = None if compiled_ob.deadline_seconds is None else epoch + compiled_ob.deadline_seconds
+        deadline = None if compiled_ob.deadline_span is None else epoch + compiled_ob.deadline_span
+        if deadline is not None and deadline > MAX_MICROS:
+            raise CheckError(
+                f"event {event.id!r} sets off an obligation of clause {clause_id!r} due after 9999-12-31, "
+                "the last representable day", event.file, event.line,
+            )
         ob = Obligation(
             number=number, clause=run.compiled, compiled=compiled_ob, trigger=event, item=item,
             attributes=attrs, fact=fact, partition=code % PARTITIONS, deadline=deadline,
@@ -371,12 +387,7 @@ class Replay:
         assert spec is not None
         params = run.compiled.params
         field = PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), spec.of)
-        base = event.fields.get(field)
-        if not isinstance(base, Decimal):
-            raise CheckError(
-                f"event {event.id!r} ({event.type}) needs an amount in {field!r} for clause {run.compiled.clause.id!r}",
-                event.file, event.line,
-            )
+        base = number_field(event, field, f"clause {run.compiled.clause.id!r}")
         percent: Decimal = resolve_param(spec.percent, params)
         # Exact: amounts have at most 40 + 20 digits, well inside 100 digits of precision.
         with localcontext(prec=100):
@@ -467,11 +478,17 @@ def _by_seq(events: list[Event]) -> list[Event]:
     return table
 
 
-def _hashable(value: Any) -> Any:
-    """Lists and maps from events join by their canonical JSON text."""
-    if isinstance(value, (list, dict)):
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str).decode()
-    return value
+def _number_problem(event: Event, roles: Sequence[tuple[CompiledClause, FactRole]]) -> str | None:
+    """What is wrong when a clause computes with a field of `event` that is missing or no number."""
+    for compiled, role in roles:
+        if not role.accepts(event):
+            continue
+        for name in role.numbers:
+            try:
+                number_field(event, name, f"clause {compiled.clause.id!r}")
+            except CheckError as exc:
+                return exc.message
+    return None
 
 
 def _has_effects(compiled: CompiledClause) -> bool:

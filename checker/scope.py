@@ -9,6 +9,7 @@ from .contracts import LoadedContract, coerce
 from .errors import CheckError
 from .expressions import COMPARISONS, Scope
 from .models import Event
+from .moments import micros_of_date
 from .templates import LoadedTemplate
 
 TERM_TEMPLATE = "contract-term"
@@ -16,7 +17,7 @@ TERM_TEMPLATE = "contract-term"
 
 def _epoch(value: Any) -> Any:
     if isinstance(value, dt.date):
-        return int(dt.datetime.combine(value, dt.time(), dt.UTC).timestamp())
+        return micros_of_date(value)
     return value
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from string import Template
 from typing import Any
 
+from . import values
 from .compiler import CompiledClause, CompiledObligation
-from .errors import CheckError
+from .errors import CheckError, shorten
 from .expressions import MISSING, ExpressionError, Scope
 from .findings import Finding, finding_id
 from .models import Event, MeasureSpec, VerdictRow
+from .moments import DAY, date_text, moment
 from .templates import PARAM_IN_PATH_RE, PLACEHOLDER_RE
 
 Candidate = tuple[Event, Any]
@@ -38,8 +39,15 @@ class Obligation:
 
     @property
     def instance(self) -> str:
+        """The instance as a person reads it (`model_weights`, `34`, `true`)."""
         name = self.compiled.spec.instance
-        return "" if name is None else str(self.attributes.get(name, ""))
+        return "" if name is None else values.display(self.attributes.get(name, ""))
+
+    @property
+    def instance_key(self) -> str:
+        """The instance with its type kept, for the finding id (`"34"` and `34` differ)."""
+        name = self.compiled.spec.instance
+        return "" if name is None else values.tagged(self.attributes.get(name, ""))
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,19 @@ class Judgment:
 
 
 def _date(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).date().isoformat()
+    return date_text(epoch)
+
+
+def number_field(event: Event, name: str, needed_by: str) -> Decimal:
+    """A numeric field of an event, exactly; a missing or non-numeric value is an error, never 0."""
+    value: Any = event.fields.get(name)
+    if values.is_number(value):
+        return Decimal(value)
+    found = "no such field" if value is None else f"a {values.kind(value)}, {shorten(value)}"
+    raise CheckError(
+        f"event {event.id!r} ({event.type}): {needed_by} needs a number in field {name!r}, found {found}",
+        event.file, event.line,
+    )
 
 
 class _ObligationView:
@@ -83,9 +103,9 @@ def _event_attr(event: Event, name: str, ob: Obligation) -> Any:
     if name == "date":
         return event.time.date().isoformat()
     if name == "days_after":
-        return (event.epoch - ob.trigger.epoch) // 86400
+        return (event.epoch - ob.trigger.epoch) // DAY
     if name == "days_before":
-        return (ob.trigger.epoch - event.epoch) // 86400
+        return (ob.trigger.epoch - event.epoch) // DAY
     value = event.get(name)
     return MISSING if value is None else value
 
@@ -146,9 +166,7 @@ def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, 
             path = PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), measure.of or "")
             total = Decimal(0)
             for event, _item in chosen:
-                amount = event.fields.get(path)
-                if isinstance(amount, Decimal):
-                    total += amount
+                total += number_field(event, path, f"clause {ob.clause.clause.id!r}")
             names[name] = total
             names[f"{name}__events"] = chosen
     scope = make_scope(ob, names)
@@ -185,6 +203,8 @@ def _render(value: Any) -> str:
         return f"{value.to_integral_value():,f}" if value == value.to_integral_value() else f"{value:,f}"
     if isinstance(value, (tuple, list)):
         return ", ".join(_render(v) for v in value)
+    if isinstance(value, (str, bool, int)) or value is None:
+        return values.display(value)
     return str(value)
 
 
@@ -231,7 +251,7 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
     cited.sort(key=lambda e: (e.time, e.id))
     values = {k: v for k, v in names.items() if isinstance(v, (Decimal, int)) and not k.endswith("__events")}
     return Finding(
-        id=finding_id(clause.clause.id, ob.trigger.id, ob.instance),
+        id=finding_id(clause.clause.id, ob.trigger.id, ob.instance_key, ob.compiled.index),
         clause=clause.clause.id,
         rule=clause.template.id,
         verdict=row.verdict,
@@ -240,8 +260,7 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
         message=message,
         events=[ob.trigger, *cited],
         time=ob.trigger.time,
-        due=None if not ob.compiled.deadline_seconds or ob.deadline is None
-        else dt.datetime.fromtimestamp(ob.deadline, dt.UTC),
+        due=None if not ob.compiled.deadline_span or ob.deadline is None else moment(ob.deadline),
         instance=ob.instance,
         obligation=ob.compiled.spec.name,
         values=values,
@@ -258,29 +277,38 @@ def _message_template(message: str) -> tuple[_Placeholders, tuple[str, ...]]:
 UNREADABLE_REASON = "evidence-unreadable"
 
 
-def mark_unreadable(findings: list[Finding], skipped: list[Any]) -> None:
+def mark_unreadable(findings: list[Finding], skipped: list[Any], listeners: dict[str, set[str]]) -> None:
     """Under --lenient, a verdict that a skipped line might have changed becomes grey.
 
-    A skipped record whose `ref` (or `id`) names a finding's trigger may have been its evidence.
-    A line too broken to tell what it was could have been evidence for anything, so every breach
-    and pending finding (those a missing event could overturn) is turned grey as well.
+    A skipped record whose `ref` (or `id`) names one of a finding's events may have been its
+    evidence. A record whose `type` is still readable may have been evidence for any obligation
+    of a clause that listens to that type (`listeners`: event type → clause ids) — an offer or an
+    approval needs no `ref` to cure a breach. A line too broken to tell what it was could have
+    been anything, so it marks every verdict but `info`.
     """
     if not skipped:
         return
     targeted: dict[str, list[Any]] = {}
+    by_clause: dict[str, list[Any]] = {}
     blind: list[Any] = []
     for line in skipped:
         record = line.record if isinstance(line.record, dict) else {}
         keys: list[str] = [v for v in (record.get("ref"), record.get("id")) if isinstance(v, str)]
-        if not keys:
-            blind.append(line)
         for key in keys:
             targeted.setdefault(key, []).append(line)
+        kind = record.get("type")
+        if isinstance(kind, str):
+            for clause in listeners.get(kind, ()):
+                by_clause.setdefault(clause, []).append(line)
+        elif not keys:
+            blind.append(line)
     for finding in findings:
+        if finding.verdict == "info":
+            continue
         lines = [line for event in finding.events for line in targeted.get(event.id, [])]
-        if finding.verdict in ("breach", "pending"):
-            lines.extend(blind)
-        if not lines or finding.verdict == "info":
+        lines.extend(line for line in by_clause.get(finding.clause, ()) if line not in lines)
+        lines.extend(blind)
+        if not lines:
             continue
         where = "; ".join(f"{s.file}:{s.line}" for s in lines[:5]) + (" …" if len(lines) > 5 else "")
         finding.message = (
