@@ -10,8 +10,11 @@ from typing import Any
 from .models import VERDICT_ORDER, Event
 
 
-def finding_id(clause: str, trigger: str, instance: str) -> str:
-    digest = hashlib.sha256("\x1f".join((clause, trigger, instance)).encode("utf-8", "surrogatepass"))
+def finding_id(clause: str, trigger: str, instance: str, obligation: int = 0) -> str:
+    """Stable across runs and input order; `obligation` tells apart two duties one event sets off
+    in one clause (the first duty of a template keeps the plain form, so its ids never changed)."""
+    parts = (clause, trigger, instance) if obligation == 0 else (clause, trigger, instance, f"#{obligation}")
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:16]
 
 
@@ -90,6 +93,7 @@ class CheckResult:
     expires: dt.date | None = None
     expired_waivers: list[dict[str, Any]] = field(default_factory=list)
     stale_waivers: list[dict[str, Any]] = field(default_factory=list)
+    ambiguous_waivers: list[dict[str, Any]] = field(default_factory=list)
 
     def failing(self, verdicts: tuple[str, ...]) -> list[Finding]:
         """Findings at or above the fail-on level that no waiver covers."""
@@ -119,4 +123,6 @@ class CheckResult:
             doc["expired_waivers"] = self.expired_waivers
         if self.stale_waivers:
             doc["stale_waivers"] = self.stale_waivers
+        if self.ambiguous_waivers:
+            doc["ambiguous_waivers"] = self.ambiguous_waivers
         return doc
