@@ -284,7 +284,7 @@ def test_sarif_format_validates(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = tmp_path / "lint.sarif"
     assert main(["lint", "--format", "sarif", "--output", str(out), str(EXAMPLE_CONTRACT)]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
-    schema_file = ROOT.parent / "shared" / "schemas" / "sarif-2.1.0.json"
+    schema_file = ROOT / "tests" / "schemas" / "sarif-2.1.0.json"
     jsonschema.validate(doc, json.loads(schema_file.read_text(encoding="utf-8")))
     run = doc["runs"][0]
     rules = [r["id"] for r in run["tool"]["driver"]["rules"]]

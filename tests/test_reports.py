@@ -33,7 +33,7 @@ from checker.output import RENDERERS, RenderOptions, render
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONTRACT = ROOT / "contracts" / "openai-microsoft-2019.yaml"
 EXAMPLE_EVENTS = ROOT / "examples" / "openai-microsoft-events.jsonl"
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-2.1.0.json"
+SARIF_SCHEMA = ROOT / "tests" / "schemas" / "sarif-2.1.0.json"
 # The CLI runs in the project root with relative paths, as a user would type them.
 REL_CONTRACT = "contracts/openai-microsoft-2019.yaml"
 REL_EVENTS = "examples/openai-microsoft-events.jsonl"
@@ -435,7 +435,7 @@ def test_markdown_escapes_data() -> None:
     assert "\n" not in explanation and "next line" in explanation
     # unescaping gives the text back
     unescaped = re.sub(r"\\(.)", r"\1", explanation).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    assert unescaped == msg.replace("\n", " ")
+    assert unescaped == msg.replace("\n", "\\n")  # the line break shows as an escape (escape.human)
 
 
 def test_markdown_caps_long_sections_unless_verbose(example_result: CheckResult) -> None:
@@ -577,7 +577,10 @@ def test_junit_survives_characters_xml_cannot_carry() -> None:
     xml = JUnitXml.fromstring(text.encode("utf-8"))
     (suite,) = list(xml)
     (case,) = list(suite)
-    assert case.result[0].message == "msg with \ufffd bell & <tag> ]]>"
+    # Control characters show as escapes (escape.human); characters XML has no room for at all
+    # (U+FFFE, U+FFFF) would become U+FFFD.
+    assert case.result[0].message == "msg with \\x07 bell & <tag> ]]>"
+    assert "product: bad\\x00\\x1b byte" in case.result[0].text
 
 
 # --- waivers ------------------------------------------------------------------------------
@@ -633,3 +636,68 @@ def test_timeline_spans_the_contract_term(example_result: CheckResult) -> None:
     without = dataclasses.replace(example_result, effective=None, expires=None)
     assert 'class="term"' not in render("html", without, RenderOptions())
     assert ">2030</text>" in text  # the axis reaches the end of the term
+
+
+# --- a report that cannot be written (issue 12, class 3) ------------------------------------
+# Decision: a report that does not reach its destination is exit 2 with one line on standard
+# error, whatever --fail-on says (a lost report must never read as a clean run or a verdict),
+# and never a traceback or Python's "Exception ignored ... BrokenPipeError" at exit.
+
+CHECK_NEVER = [sys.executable, "-m", "checker", "check", "--contract", REL_CONTRACT, "--events", REL_EVENTS,
+               "--fail-on", "never"]
+needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+
+
+def assert_write_failure(proc: subprocess.CompletedProcess[str] | subprocess.Popen[str], stderr: str,
+                         *words: str) -> None:
+    assert proc.returncode == 2, stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("contract-check: error: "), stderr
+    assert "cannot write" in lines[0]
+    for word in words:
+        assert word in lines[0]
+
+
+@needs_dev_full
+def test_report_to_a_full_device_is_exit_2() -> None:
+    proc = subprocess.run([*CHECK_NEVER, "--format", "html", "--output", "/dev/full"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert_write_failure(proc, proc.stderr, "/dev/full", "No space left on device")
+
+
+@needs_dev_full
+@pytest.mark.parametrize("command", [["--format", "text"], ["--format", "sarif"]])
+def test_standard_output_on_a_full_device_is_exit_2(command: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([*CHECK_NEVER, *command], cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=300)
+    assert_write_failure(proc, proc.stderr, "standard output", "No space left on device")
+
+
+@needs_dev_full
+def test_a_command_writing_standard_output_itself_on_a_full_device_is_exit_2() -> None:
+    """`rules` writes its listing with sys.stdout.write (not through write_report)."""
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "checker", "rules"], cwd=ROOT, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=300)
+    assert_write_failure(proc, proc.stderr, "No space left on device")
+
+
+def test_closed_standard_output_is_exit_2() -> None:
+    """`>&-` closes file descriptor 1: Python sets sys.stdout to None and print() drops text
+    silently. (subprocess.DEVNULL would be an open descriptor: the shell closes it instead.)"""
+    proc = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *CHECK_NEVER], cwd=ROOT,
+                          stderr=subprocess.PIPE, text=True, timeout=300)
+    assert_write_failure(proc, proc.stderr, "standard output is closed")
+
+
+def test_standard_output_whose_reader_has_gone_is_exit_2() -> None:
+    """The read end of the pipe is closed before the checker writes: BrokenPipeError."""
+    proc = subprocess.Popen([*CHECK_NEVER, "--format", "html"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    proc.wait(timeout=300)
+    assert_write_failure(proc, stderr, "the reading end of the pipe was closed")
+    assert "Exception ignored" not in stderr and "Traceback" not in stderr

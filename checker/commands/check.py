@@ -25,6 +25,8 @@ def parse_as_of(text: str) -> dt.datetime:
 
     if text == "today":
         return dt.datetime.now(dt.UTC)
+    if not text.strip():
+        raise CheckError("--as-of: empty; give a date (2025-06-30), a datetime with an offset, or 'today'")
     try:
         return parse_time(text)
     except ValueError as exc:
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from ..api import run_check
     from ..output import RenderOptions, render
 
-    as_of = parse_as_of(args.as_of) if args.as_of else None
+    as_of = None if args.as_of is None else parse_as_of(args.as_of)
     waivers = None
     if args.waivers is not None:
         from ..waivers import check_waiver_targets, load_waivers
@@ -79,18 +81,24 @@ def run(args: argparse.Namespace) -> int:
     result = run_check(args.contract, args.events, as_of, args.rules, args.lenient, args.jobs,
                        show_progress=sys.stderr.isatty())
     if waivers is not None:
-        from ..waivers import apply_waivers
+        from ..waivers import apply_waivers, waiver_notes
 
         apply_waivers(result, waivers)
-        for kind, entries in (("expired", result.expired_waivers), ("stale (matches no finding)", result.stale_waivers)):
-            for w in entries:
-                print(f"contract-check: {w['file']}:{w['line']}: waiver for {w['target']} is {kind}", file=sys.stderr)
+        for note in waiver_notes(result):
+            print(f"contract-check: {note}", file=sys.stderr)
     colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     options = RenderOptions(colour=colour, fail_on=args.fail_on, verbose=args.verbose)
     report = render(args.format, result, options)
     if result.skipped:
         print(f"contract-check: skipped {len(result.skipped)} unreadable line(s):", file=sys.stderr)
+        from ..output.escape import human
+
         for s in result.skipped:
-            print(f"  {s['file']}:{s['line']}: {s['error']}", file=sys.stderr)
+            print(f"  {human(s['file'])}:{human(s['line'])}: {human(s['error'])}", file=sys.stderr)
     write_report(report, args.output)
+    if result.skipped and args.fail_on != "never":
+        # A report that rests on a damaged log never passes a gate silently.
+        print(f"contract-check: {len(result.skipped)} line(s) were skipped, so this run fails "
+              "(--fail-on never accepts a damaged log)", file=sys.stderr)
+        return 1
     return 1 if result.failing(FAIL_LEVELS[args.fail_on]) else 0

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     files: list[Path] = args.files
     if args.against is None and len(files) != 2:
         raise CheckError(f"diff takes OLD NEW (two files), got {len(files)}; use --against REV to diff files with git")
-    as_of = parse_as_of(args.as_of) if args.as_of else None
+    as_of = None if args.as_of is None else parse_as_of(args.as_of)
     templates = load_templates(args.rules)
     log = read_events(args.events)
     pairs: list[tuple[LoadedContract | None, str, LoadedContract, str]] = []

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from ..explain import explain, find_trail, render, run_traced
     from .check import parse_as_of
 
-    as_of = parse_as_of(args.as_of) if args.as_of else None
+    as_of = None if args.as_of is None else parse_as_of(args.as_of)
     contract, templates = load(args.contract, args.rules)
     log = read_events(args.events, lenient=args.lenient)
     result, trails = run_traced(contract, templates, log, as_of, args.lenient)

@@ -1,4 +1,9 @@
-"""Lint findings as text (one `file:line:col: [severity] policy: message` line each), JSON or SARIF 2.1.0."""
+"""Lint findings as text (one `file:line:col: [severity] policy: message` line each), JSON or SARIF 2.1.0.
+
+Text lines and SARIF message texts are for people: every value in them is escaped with
+`checker.output.escape.human`, so a line break or a control or bidirectional character from a
+contract shows as an escape and cannot forge a line. JSON keeps the exact values.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from ..output.escape import human, json_safe
 from .evaluate import LintFinding
 from .policies import SEVERITY_ORDER, Policy
 
@@ -21,7 +27,7 @@ def _count(findings: list[LintFinding]) -> dict[str, int]:
 
 
 def render_text(findings: list[LintFinding], files: list[str]) -> str:
-    lines = [f"{f.file}:{f.line}:{f.col}: [{f.severity}] {f.policy}: {f.message}" for f in findings]
+    lines = [human(f"{f.file}:{f.line}:{f.col}: [{f.severity}] {f.policy}: {f.message}") for f in findings]
     counts = _count(findings)
     tally = ", ".join(f"{n} {s}{'' if n == 1 else 's'}" for s, n in counts.items() if s != "info" or n)
     lines.append(f"{tally} in {len(files)} file{'' if len(files) == 1 else 's'}")
@@ -48,7 +54,8 @@ def render_sarif(findings: list[LintFinding], files: list[str], rules: list[tupl
             "tool": {"driver": {
                 "name": "contract-check",
                 "rules": [
-                    {"id": rid, "name": rid, "shortDescription": {"text": title}, "fullDescription": {"text": doc_text},
+                    {"id": rid, "name": rid, "shortDescription": {"text": human(title)},
+                     "fullDescription": {"text": human(doc_text)},
                      "defaultConfiguration": {"level": SARIF_LEVEL[severity]}}
                     for rid, title, doc_text, severity in rules
                 ],
@@ -59,7 +66,7 @@ def render_sarif(findings: list[LintFinding], files: list[str], rules: list[tupl
                     "ruleId": f.policy,
                     "ruleIndex": index[f.policy],
                     "level": SARIF_LEVEL[f.severity],
-                    "message": {"text": f.message},
+                    "message": {"text": human(f.message)},
                     "locations": [{"physicalLocation": {
                         "artifactLocation": {"uri": f.file},
                         "region": {"startLine": f.line, "startColumn": f.col},
@@ -69,7 +76,7 @@ def render_sarif(findings: list[LintFinding], files: list[str], rules: list[tupl
             ],
         }],
     }
-    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return json_safe(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n"
 
 
 def policy_rules(policies: list[Policy], extra: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:

@@ -20,11 +20,13 @@ from functools import cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .. import __version__
 from ..errors import CheckError
 from ..findings import CheckResult, ClauseInfo, Finding
 from ..models import VERDICT_ORDER, Event
+from .escape import human, show_decimal, show_int
 
 STDIN_NAMES = frozenset({"<stdin>", "-"})
 # Event fields that are commentary, not facts a verdict rests on: left out of "key fields".
@@ -68,7 +70,7 @@ def file_sha256(path: str) -> str | None:
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL or a lone surrogate in the path
         return None
     return digest.hexdigest()
 
@@ -110,26 +112,27 @@ def show_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return f"{int(value):,}"
-        return f"{value:,f}"
+        return show_decimal(value)
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+        return show_int(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return when(value)
     return str(value)
 
 
 def key_fields(event: Event, limit: int = KEY_FIELD_LIMIT) -> list[tuple[str, str]]:
-    """The type-specific fields of an event, commentary left out, long values shortened."""
+    """The type-specific fields of an event, commentary left out, long values shortened.
+
+    Names and values are escaped for humans (`escape.human`): a line break or a bidirectional
+    control in a value shows as an escape, never acts."""
     pairs = []
     for name, value in event.fields.items():
         if name in COMMENTARY_FIELDS:
             continue
-        text = " ".join(show_value(value).split())
+        text = " ".join(human(show_value(value)).split())
         if len(text) > limit:
             text = text[: limit - 1] + "…"
-        pairs.append((name, text))
+        pairs.append((human(name), text))
     return pairs
 
 
@@ -188,8 +191,26 @@ def clause_infos(result: CheckResult) -> list[ClauseInfo]:
     return infos
 
 
-def new_environment(finalize: Callable[[Any], Any] | None = None) -> jinja2.Environment:
-    """A jinja2 environment over the package's templates/, autoescape on for every template."""
+def human_finalize(value: Any) -> Any:
+    """Every `{{ value }}` of a template, escaped for humans (`escape.human`) before autoescape."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return human(value)
+
+
+def text_lines(value: Any) -> Markup:
+    """A multi-line text written by a person (a clause's legal text): its line breaks kept as
+    line breaks (the template shows them with `white-space: pre-line`), every other unsafe
+    character escaped for humans, the whole escaped for HTML."""
+    lines = str(value).replace("\r\n", "\n").split("\n")
+    return Markup("\n").join(Markup.escape(human(line)) for line in lines)
+
+
+def new_environment(finalize: Callable[[Any], Any] | None = human_finalize) -> jinja2.Environment:
+    """A jinja2 environment over the package's templates/, autoescape on for every template.
+
+    By default every value a template writes goes through `human_finalize`, so a control or
+    bidirectional character from the data is shown as an escape in the report."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("checker.output", "templates"),
         autoescape=True,
@@ -202,6 +223,7 @@ def new_environment(finalize: Callable[[Any], Any] | None = None) -> jinja2.Envi
     env.filters["when"] = when
     env.filters["stamp"] = stamp
     env.filters["value"] = show_value
+    env.filters["lines"] = text_lines
     env.filters["key_fields"] = key_fields
     env.globals["VERDICT_LABELS"] = VERDICT_LABELS
     env.globals["VERDICT_ORDER"] = VERDICT_ORDER

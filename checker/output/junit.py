@@ -7,6 +7,10 @@ review. A pending obligation is a failure only under `--fail-on pending`, for th
 kept obligations and information pass. A waived finding (`--waivers`) never fails, as it does
 not fail the exit code; its case says who waived it and until when. Every case carries its verdict, reason, finding id and
 due date as properties, and its explanation and evidence in system-out.
+
+Every text from the data is escaped for humans (`escape.human`) before it is put in the XML:
+a line break or a control or bidirectional character in an id, a name or a message shows as an
+escape in the CI's test view; the only line breaks in a case's text are the renderer's own.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from junitparser import Failure, JUnitXml, Properties, Property, TestCase, TestSuite
 
 from ..findings import CheckResult, Finding, iso
+from .escape import human
 from .html import clause_infos, generated_at, key_fields, when
 
 FAILING = {
@@ -26,22 +31,28 @@ FAILING = {
     "pending": ("breach", "grey", "pending"),
     "never": ("breach",),
 }
-# Characters XML 1.0 cannot carry, even escaped.
+# Characters XML 1.0 cannot carry, even escaped (`human` has escaped all but the last two).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(value: object) -> str:
-    return _NOT_XML.sub("\ufffd", str(value))
+    """One line of text from the data, escaped for humans, that XML 1.0 can carry."""
+    return _NOT_XML.sub("\ufffd", human(value))
 
 
-def _evidence(f: Finding) -> str:
+def _lines(*lines: str) -> str:
+    """Lines already escaped with `human`, joined by the renderer's own line breaks."""
+    return "\n".join(_NOT_XML.sub("\ufffd", line) for line in lines)
+
+
+def _evidence(f: Finding) -> list[str]:
     lines = []
     for i, e in enumerate(f.events):
         fields = "; ".join(f"{k}: {v}" for k, v in key_fields(e))
         role = "trigger" if i == 0 else "evidence"
-        lines.append(f"  {e.id} ({role}) {when(e.time)} {e.type} by {e.actor}"
-                     + (f" — {fields}" if fields else "") + f"  [{e.file}:{e.line}]")
-    return "\n".join(lines)
+        lines.append(f"  {human(e.id)} ({role}) {when(e.time)} {human(e.type)} by {human(e.actor)}"
+                     + (f" — {fields}" if fields else "") + f"  [{human(e.file)}:{e.line}]")
+    return lines
 
 
 def _case(f: Finding, classname: str, failing: tuple[str, ...]) -> TestCase:
@@ -49,24 +60,26 @@ def _case(f: Finding, classname: str, failing: tuple[str, ...]) -> TestCase:
     name = " ".join(part for part in (trigger, f.instance) if part) + f" [{f.id}]"
     case = TestCase(xml_text(name), xml_text(classname), 0.0)
     due = when(f.due) if f.due else "none"
-    detail = (f"{f.verdict} {f.reason} (severity {f.severity}, due {due})\n{f.message}\nevents:\n{_evidence(f)}")
+    detail = _lines(f"{human(f.verdict)} {human(f.reason)} (severity {human(f.severity)}, due {due})",
+                    human(f.message), "events:", *_evidence(f))
     props = Properties()  # type: ignore[no-untyped-call]
     for key, value in (("verdict", f.verdict), ("reason", f.reason), ("finding_id", f.id),
                        ("severity", f.severity), ("time", iso(f.time) or ""), ("due", iso(f.due) or "")):
         props.add_property(Property(key, xml_text(value)))
     if f.waiver is not None:
         props.add_property(Property("waived", xml_text(f"{f.waiver['approver']} until {f.waiver['expires']}")))
-        detail = (f"waived by {f.waiver['approver']} until {f.waiver['expires']}: {f.waiver['justification']}"
-                  f" ({f.waiver['file']}:{f.waiver['line']}); not a failure\n" + detail)
+        detail = _lines(f"waived by {human(f.waiver['approver'])} until {human(f.waiver['expires'])}: "
+                        f"{human(f.waiver['justification'])} ({human(f.waiver['file'])}:{human(f.waiver['line'])});"
+                        " not a failure", detail)
     case.append(props)  # type: ignore[no-untyped-call]
     if f.verdict in failing and f.waiver is None:
         failure = Failure(xml_text(f.message), xml_text(f"{f.verdict}:{f.reason}"))
-        failure.text = xml_text(detail)
+        failure.text = detail
         case.result = [failure]
         return case
     if f.verdict == "grey" and f.waiver is None:
         detail = "grey zone: needs legal review (not a failure unless --fail-on is grey or pending)\n" + detail
-    case.system_out = xml_text(detail)
+    case.system_out = detail
     return case
 
 

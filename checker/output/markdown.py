@@ -1,8 +1,10 @@
 """GitHub-flavoured Markdown report (templates/report.md.j2), for pull-request comments.
 
-Every value taken from the data is escaped for Markdown by the environment's finalize hook:
-characters Markdown or GitHub would act on (emphasis, links, tables, @mentions, #references,
-inline HTML) are neutralised, and line breaks become spaces so a value stays in its table cell.
+Every value taken from the data is escaped by the environment's finalize hook: first for humans
+(`escape.human`: line breaks, control and bidirectional characters become visible escapes such
+as `\n` or `\u202e`, so a value stays on its line and in its table cell), then for Markdown
+(characters Markdown or GitHub would act on: emphasis, code spans, links, table pipes,
+@mentions, #references, inline HTML are neutralised).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from markupsafe import Markup
 
 from ..findings import CheckResult
 from ..models import VERDICT_ORDER
+from .escape import human
 from .html import VERDICT_LABELS, clause_infos, new_environment, run_header
 
 # Above this many rows a section lists its first ROW_LIMIT findings and says how many more there
@@ -30,13 +33,11 @@ ID_LIMIT = 30
 _ACTIVE = re.compile(r"([\\`*_\[\]|~#@$])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _ENTITY_RE = re.compile(r"[&<>]")
-_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
 
 
 def md_escape(value: Any) -> str:
-    """A value as literal text in GitHub-flavoured Markdown, on one line."""
-    text = _BREAKS.sub(" ", str(value))
-    text = _ACTIVE.sub(r"\\\1", text)
+    """A value as literal text in GitHub-flavoured Markdown, on one line, every character visible."""
+    text = _ACTIVE.sub(r"\\\1", human(value))
     return _ENTITY_RE.sub(lambda m: _ENTITIES[m.group(0)], text)
 
 

@@ -5,6 +5,12 @@ A result is written for every breach (level error), grey zone (warning) and pend
 (note); kept obligations and information are counted in the run's properties. The primary
 location is the clause in the contract file; related locations are the evidence events, each at
 its line of the event log.
+
+Texts meant for people (rule descriptions, messages, suppression justifications) are escaped
+for humans (`escape.human`), so a line break or a control or bidirectional character from the
+data shows as an escape in a code-scanning view. Identifiers, URIs and the properties bags keep
+the exact values, for machines; in the file, a character that acts on a screen is written as a
+JSON `\\uXXXX` escape (`escape.json_safe`), which keeps the value exact.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..findings import CheckResult, ClauseInfo, Finding, iso
 from ..models import Event
+from .escape import human, json_safe
 from .html import STDIN_NAMES, Source, clause_infos, sources, when
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,9 +35,14 @@ FINGERPRINT = "contractCheckFindingId/v1"
 def uri(path: str) -> str:
     """A path as a SARIF URI reference: relative paths stay relative, absolute ones become file: URIs."""
     pure = PurePath(path)
+    text = pure.as_posix()
+    try:  # the file name's own bytes (a name that is not UTF-8 came in as surrogate escapes)
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
     if pure.is_absolute():
-        return "file://" + quote(pure.as_posix())
-    return quote(pure.as_posix())
+        return "file://" + quote(raw)
+    return quote(raw)
 
 
 def _artifact(source: Source, role: str) -> dict[str, Any]:
@@ -41,11 +53,11 @@ def _artifact(source: Source, role: str) -> dict[str, Any]:
 
 
 def _rule(clause: ClauseInfo) -> dict[str, Any]:
-    heading = " — ".join(part for part in (clause.section, clause.title) if part) or clause.id
-    text = " ".join(clause.text.split()) or heading
+    heading = human(" — ".join(part for part in (clause.section, clause.title) if part) or clause.id)
+    text = human(" ".join(clause.text.split())) or heading
     return {
         "id": clause.id,
-        "name": clause.title or clause.id,
+        "name": human(clause.title or clause.id),
         "shortDescription": {"text": heading},
         "fullDescription": {"text": text},
         "help": {"text": text},
@@ -63,7 +75,8 @@ def _event_location(index: int, event: Event, trigger: bool, artifacts: dict[str
     role = "trigger" if trigger else "evidence"
     location: dict[str, Any] = {
         "id": index,
-        "message": {"text": f"{event.id} ({role}): {event.type} by {event.actor} at {when(event.time)}"},
+        "message": {"text": f"{human(event.id)} ({role}): {human(event.type)} by {human(event.actor)}"
+                            f" at {when(event.time)}"},
     }
     if event.file not in STDIN_NAMES:
         artifact: dict[str, Any] = {"uri": uri(event.file)}
@@ -78,7 +91,8 @@ def _suppression(waiver: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": "external",
         "status": "accepted",
-        "justification": f"{waiver['justification']} (approved by {waiver['approver']}, until {waiver['expires']})",
+        "justification": human(f"{waiver['justification']} (approved by {waiver['approver']},"
+                               f" until {waiver['expires']})"),
         "location": {"physicalLocation": {"artifactLocation": {"uri": uri(str(waiver["file"]))},
                                           "region": {"startLine": max(1, int(waiver["line"]))}}},
         "properties": {"approver": waiver["approver"], "expires": waiver["expires"]},
@@ -94,7 +108,7 @@ def _result(f: Finding, rule_index: int, clause: ClauseInfo, contract_uri: str,
         "ruleId": f.clause,
         "ruleIndex": rule_index,
         "level": LEVELS[f.verdict],
-        "message": {"text": f.message},
+        "message": {"text": human(f.message)},
         "locations": [{
             "physicalLocation": physical,
             "logicalLocations": [{"name": f.clause, "fullyQualifiedName": f"{clause.section} {f.clause}".strip()}],
@@ -158,4 +172,4 @@ def document(result: CheckResult) -> dict[str, Any]:
 
 
 def render(result: CheckResult, options: Any = None) -> str:
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document(result), indent=2, ensure_ascii=False)) + "\n"

@@ -1,14 +1,25 @@
-"""Terminal summary, grouped by clause; colour only when writing to a terminal."""
+"""Terminal summary, grouped by clause; colour only when writing to a terminal.
+
+Every value from the data goes through `escape.human` (as `h` below), so a CR, LF, ESC or
+bidirectional control in an id, a name or a message shows as an escape and cannot overprint or
+invent a line: the only line breaks and colour codes in the output are the renderer's own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..findings import CheckResult
 from ..models import VERDICT_ORDER
+from .escape import human as h
 
 COLOURS = {"breach": "\x1b[31;1m", "grey": "\x1b[33;1m", "pending": "\x1b[36m", "ok": "\x1b[32m", "info": "\x1b[34m"}
 RESET = "\x1b[0m"
+
+
+def _joined(values: Iterable[object]) -> str:
+    return ", ".join(h(v) for v in values)
 
 
 def render(result: CheckResult, options: Any = None) -> str:
@@ -19,40 +30,40 @@ def render(result: CheckResult, options: Any = None) -> str:
         return f"{COLOURS[verdict]}{text}{RESET}" if colour else text
 
     lines = [
-        f"contract {result.contract_id} ({result.contract_file})",
-        f"events   {', '.join(result.event_sources)}  as of {result.as_of.isoformat()}",
+        f"contract {h(result.contract_id)} ({h(result.contract_file)})",
+        f"events   {_joined(result.event_sources)}  as of {result.as_of.isoformat()}",
         "",
     ]
     by_clause: dict[str, list[str]] = {}
     for f in result.findings:
-        evidence = ", ".join(e.id for e in f.events)
+        evidence = _joined(e.id for e in f.events)
         due = f"  due {f.due.date().isoformat()}" if f.due else ""
         if f.waiver is not None:
-            due += f"  WAIVED by {f.waiver['approver']} until {f.waiver['expires']}"
+            due += f"  WAIVED by {h(f.waiver['approver'])} until {h(f.waiver['expires'])}"
         by_clause.setdefault(f.clause, []).append(
-            f"  {paint(f.verdict, f'{f.verdict:<7}')} {f.reason:<28} [{evidence}]{due}  {f.id}\n"
-            f"          {f.message}"
+            f"  {paint(f.verdict, f'{h(f.verdict):<7}')} {h(f.reason):<28} [{evidence}]{due}  {h(f.id)}\n"
+            f"          {h(f.message)}"
         )
     for clause, entries in by_clause.items():
         title = clause_titles.get(clause, "")
-        lines.append(f"{clause}" + (f" — {title}" if title else ""))
+        lines.append(h(clause) + (f" — {h(title)}" if title else ""))
         lines.extend(entries)
         lines.append("")
     if result.unexercised_clauses:
-        lines.append("clauses no event exercised: " + ", ".join(result.unexercised_clauses))
+        lines.append("clauses no event exercised: " + _joined(result.unexercised_clauses))
     if result.uncovered:
-        lines.append("uncovered events (no finding rests on them): " + ", ".join(e.id for e in result.uncovered))
+        lines.append("uncovered events (no finding rests on them): " + _joined(e.id for e in result.uncovered))
     if result.out_of_term:
-        lines.append("out-of-term events: " + ", ".join(e.id for e in result.out_of_term))
+        lines.append("out-of-term events: " + _joined(e.id for e in result.out_of_term))
     if result.after_as_of:
-        lines.append("events after the as-of time (not judged): " + ", ".join(e.id for e in result.after_as_of))
+        lines.append("events after the as-of time (not judged): " + _joined(e.id for e in result.after_as_of))
     for w in result.expired_waivers:
-        lines.append(f"expired waiver ({w['file']}:{w['line']}) for {w['target']}, expired {w['expires']}")
+        lines.append(f"expired waiver ({h(w['file'])}:{h(w['line'])}) for {h(w['target'])}, expired {h(w['expires'])}")
     for w in result.stale_waivers:
-        lines.append(f"stale waiver ({w['file']}:{w['line']}) for {w['target']}: matches no finding")
+        lines.append(f"stale waiver ({h(w['file'])}:{h(w['line'])}) for {h(w['target'])}: matches no finding")
     if result.skipped:
         lines.append(f"skipped unreadable lines (--lenient): {len(result.skipped)}")
-        lines.extend(f"  {s['file']}:{s['line']}: {s['error']}" for s in result.skipped)
+        lines.extend(f"  {h(s['file'])}:{h(s['line'])}: {h(s['error'])}" for s in result.skipped)
     summary = result.summary()
     lines.append("")
     lines.append("summary: " + "  ".join(paint(v, f"{summary[v]} {v}") for v in VERDICT_ORDER))
