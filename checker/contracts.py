@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import CheckError, shorten
+from .limits import MAX_AMOUNT_DECIMALS, MAX_AMOUNT_DIGITS, MAX_DURATION_DAYS, MAX_NUMBER_DIGITS, MAX_YEAR, MIN_YEAR
 from .models import Clause, Contract
 from .templates import LoadedTemplate, validation_error
 from .yamlload import load_yaml, plain, position
@@ -60,6 +61,9 @@ def load_contract(file: Path, templates: dict[str, LoadedTemplate]) -> LoadedCon
 def check_contract(loaded: LoadedContract, templates: dict[str, LoadedTemplate]) -> None:
     """References and parameters: every clause names a template and fills it correctly."""
     c = loaded.contract
+    for name, day in (("effective", c.effective), ("expires", c.expires)):
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise loaded.fail(("contract", name), f"{name} {day} is outside the supported years {MIN_YEAR}–{MAX_YEAR}")
     if c.expires < c.effective:
         raise loaded.fail(("contract", "expires"), f"expires {c.expires} is before effective {c.effective}")
     party_ids = [p.id for p in c.parties]
@@ -147,30 +151,74 @@ def coerce(kind: str, raw: Any, contract: Contract) -> Any:
     if kind == "days":
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
             raise ValueError(f"expected a whole number of days ≥ 0, got {shorten(raw)}")
-        return raw
-    if kind in ("percent", "money"):
+        if raw > MAX_DURATION_DAYS:
+            raise ValueError(f"{shorten(raw)} days is too long: at most {MAX_DURATION_DAYS} days "
+                             f"(a duration stays within the years {MIN_YEAR}–{MAX_YEAR})")
+        return int(raw)
+    if kind == "percent":
         amount = to_decimal(raw)
-        if amount < 0 or (kind == "percent" and amount > 100):
-            raise ValueError(f"{amount} is out of range ({'0–100' if kind == 'percent' else '≥ 0'})")
+        if not 0 <= amount <= 100:
+            raise ValueError(f"{shorten(raw)} is out of range (0–100)")
+        _check_decimals(amount, raw)
+        return amount
+    if kind == "money":
+        amount = to_decimal(raw)
+        if amount < 0:
+            raise ValueError(f"{shorten(raw)} is out of range (≥ 0)")
+        _check_decimals(amount, raw)
+        if _integer_digits(amount) > MAX_AMOUNT_DIGITS:
+            raise ValueError(f"{shorten(raw)} is too large to add up exactly (at most {MAX_AMOUNT_DIGITS} digits "
+                             "before the decimal point)")
         return amount
     if kind == "date":
-        if not isinstance(raw, dt.date):
+        if not isinstance(raw, dt.date) or isinstance(raw, dt.datetime):
             raise ValueError(f"expected a date YYYY-MM-DD, got {shorten(raw)}")
-        return raw
+        if not MIN_YEAR <= raw.year <= MAX_YEAR:
+            raise ValueError(f"{raw} is outside the supported years {MIN_YEAR}–{MAX_YEAR}")
+        return dt.date(raw.year, raw.month, raw.day)
     raise ValueError(f"unknown parameter type {kind!r}")
 
 
+def _significant(amount: Decimal) -> tuple[int, int]:
+    """(digits before the point, digits after it) of an amount, trailing zeros of the fraction dropped."""
+    _, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)
+    while exponent < 0 and digits and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    while digits and digits[0] == 0:
+        digits = digits[1:]
+    return max(len(digits) + exponent, 0), max(-exponent, 0)
+
+
+def _integer_digits(amount: Decimal) -> int:
+    return _significant(amount)[0]
+
+
+def _check_decimals(amount: Decimal, raw: Any) -> None:
+    """Figures are added and multiplied exactly: at most MAX_AMOUNT_DECIMALS digits after the point."""
+    if _significant(amount)[1] > MAX_AMOUNT_DECIMALS:
+        raise ValueError(f"{shorten(raw)} has too many decimals (at most {MAX_AMOUNT_DECIMALS} after the point)")
+
+
 def to_decimal(raw: Any) -> Decimal:
+    """A contract figure as the exact Decimal it spells: YAML numbers already are (see yamlload)."""
     if isinstance(raw, bool):
         raise ValueError(f"expected a number, got {shorten(raw)}")
-    if isinstance(raw, (int, Decimal)):
+    if isinstance(raw, int):
         return Decimal(raw)
-    if isinstance(raw, (float, str)):
+    if isinstance(raw, Decimal):
+        amount = raw
+    elif isinstance(raw, (float, str)):
+        text = repr(raw) if isinstance(raw, float) else raw.strip().replace("_", "")
+        if len(text) > 3 * MAX_NUMBER_DIGITS:
+            raise ValueError(f"the number {shorten(raw, 40)} is too long: at most {MAX_NUMBER_DIGITS} digits "
+                             "before and after the decimal point")
         try:
-            amount = Decimal(str(raw).replace("_", ""))
+            amount = Decimal(text)
         except InvalidOperation:
             raise ValueError(f"expected a number, got {shorten(raw)}") from None
-        if not amount.is_finite():
-            raise ValueError(f"expected a finite number, got {shorten(raw)}")
-        return amount
-    raise ValueError(f"expected a number, got {shorten(raw)}")
+    else:
+        raise ValueError(f"expected a number, got {shorten(raw)}")
+    if not amount.is_finite():
+        raise ValueError(f"expected a finite number, got {shorten(raw)}")
+    return amount

@@ -1,58 +1,216 @@
-"""YAML with positions: duplicate keys, aliases and object tags are refused.
+"""YAML with positions: directives, duplicate keys, aliases, object tags and inexact numbers are refused.
 
-One parse: every parser event passes a guard before the composer sees it, so an alias (and
-with it any alias bomb) or a non-standard tag (`!!python/object`, `!custom`) is refused at its
-line and column before anything is built or expanded.
+One parse: every directive and every parser event passes a guard before the composer sees it,
+so an alias (and with it any alias bomb), a non-standard tag (`!!python/object`, `!custom`) or a
+`%TAG` directive that would bring one in is refused at its line and column before anything is
+built or expanded. Every scalar is then constructed in place, so a value that cannot be read
+(a date 2019-13-45, a 5000-digit number, `.nan`) is refused at its own line and column.
+
+Figures are exact (SPEC §10): an integer stays an `int`, and a number with a point or an
+exponent is read as the `Decimal` it spells (`YamlFloat.exact`), never through a binary float.
+`plain()` hands those Decimals to the models; `.inf`, `.nan` and numbers with more than
+`limits.MAX_NUMBER_DIGITS` digits before or after the point are refused where they are written.
+
+Directives (decided for every YAML file the checker reads: contracts, templates, proposals,
+policies, waivers, scenarios):
+- `%YAML 1.2` is accepted (it is what is read anyway); `%YAML 1.1` is accepted and read by
+  YAML 1.1's rules (`yes` is true, `017` is octal), as the file says; any other version is
+  refused.
+- `%TAG` is refused, whatever its prefix: a handle mapped to a foreign prefix would bring in
+  tags under a short name, and the standard tags need no directive (`!!str`, `!!int`, ...).
+- Any other directive (`%FOO`) is refused: YAML says to ignore it, but a directive the reader
+  does not understand may change what the author meant.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from .errors import CheckError, shorten
+from .events import fits_number_limits
+from .limits import MAX_NUMBER_DIGITS, MAX_TIME_FRACTION_DIGITS, MAX_YAML_BYTES, MAX_YAML_DEPTH
 
-MAX_YAML_BYTES = 5 * 1024 * 1024
-MAX_YAML_DEPTH = 64
+STANDARD_PREFIX = "tag:yaml.org,2002:"
 ALLOWED_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+    f"{STANDARD_PREFIX}{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 )
-TIMESTAMP_RE = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{2}):(\d{2})(?:\.\d*)?"
-    r"(?:[ \t]*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?)?$"
-)
+STR_TAG, INT_TAG, FLOAT_TAG = (f"{STANDARD_PREFIX}{name}" for name in ("str", "int", "float"))
+TIMESTAMP_TAG, MAP_TAG, SEQ_TAG = (f"{STANDARD_PREFIX}{name}" for name in ("timestamp", "map", "seq"))
+BOOL_TAG = f"{STANDARD_PREFIX}bool"
+# Plain scalars that ruamel resolves to YAML 1.1's `=` (value) and `<<` (merge) types: read as text.
+TEXT_TAGS = frozenset({STR_TAG, f"{STANDARD_PREFIX}value", f"{STANDARD_PREFIX}merge"})
+MERGE_TAG = f"{STANDARD_PREFIX}merge"
+COLLECTION_TAGS = {"MappingStartEvent": MAP_TAG, "SequenceStartEvent": SEQ_TAG}
+YAML_VERSIONS = ((1, 1), (1, 2))
+DECIMAL_RE = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+NOT_FINITE_RE = re.compile(r"[-+]?\.(?:inf|nan)", re.IGNORECASE)
+TIME_FRACTION_RE = re.compile(r":[0-9]{2}\.([0-9]*)")
+# An integer's digits (sign, underscores, base prefix and leading zeros removed) past this count
+# are refused before they are converted: even in base 2 they exceed 10**MAX_NUMBER_DIGITS.
+MAX_INT_TEXT = 4 * MAX_NUMBER_DIGITS
+TOO_LONG = f"at most {MAX_NUMBER_DIGITS} digits before and after the decimal point"
+
+
+class YamlFloat(float):
+    """A YAML number with a point or an exponent, as written: `exact` is its Decimal value.
+
+    A float only so that code walking the raw tree sees a number; figures are taken from
+    `exact` (`plain()` does), never from the binary float.
+    """
+
+    __slots__ = ("exact",)
+    exact: Decimal
+
+    def __new__(cls, exact: Decimal) -> YamlFloat:
+        self = super().__new__(cls, exact)
+        self.exact = exact
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (YamlFloat, (self.exact,))
+
+    def __repr__(self) -> str:
+        return str(self.exact)
+
+    __str__ = __repr__
+
+
+class _Refused(Exception):
+    """A directive or value refused while parsing; load_yaml names the file."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = mark.line + 1 if mark is not None else 1
+        self.col = mark.column + 1 if mark is not None else None
 
 
 def _show_tag(tag: str) -> str:
-    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+    return "!!" + tag[len(STANDARD_PREFIX):] if tag.startswith(STANDARD_PREFIX) else tag
 
 
-def _guard(path: Path, get_event: Callable[[], Any]) -> Callable[[], Any]:
+def exact_number(text: str, mark: Any) -> Decimal:
+    """The Decimal a YAML float spells, digit for digit, or a refusal at `mark`."""
+    compact = text.replace("_", "")
+    if NOT_FINITE_RE.fullmatch(compact):
+        raise _Refused(f"{shorten(text, 40)} is not a finite number: figures must be finite", mark)
+    if not DECIMAL_RE.fullmatch(compact):
+        raise _Refused(f"{shorten(text, 40)} is not a decimal number (write digits, an optional point and "
+                       "exponent, or quote it to mean text)", mark)
+    too_long = _Refused(f"the number {shorten(text, 40)} is too long: {TOO_LONG}", mark)
+    if len(compact) > 3 * MAX_NUMBER_DIGITS:
+        raise too_long
+    try:
+        value = Decimal(compact)
+    except InvalidOperation:
+        raise too_long from None
+    if not fits_number_limits(value):
+        raise too_long
+    return value
+
+
+class ExactConstructor(RoundTripConstructor):
+    """ruamel's round-trip constructor with exact numbers and every scalar refused at its position."""
+
+    def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
+        if isinstance(node, MappingNode):
+            for key_node, _ in node.value:
+                if key_node.tag == MERGE_TAG:
+                    raise _Refused("YAML merge keys (<<) are not allowed; write the keys out", key_node.start_mark)
+                if not isinstance(key_node, ScalarNode):
+                    raise _Refused("a mapping key must be a plain name, not a list or a mapping", key_node.start_mark)
+        if not isinstance(node, ScalarNode):
+            return super().construct_non_recursive_object(node, tag)
+        tag = node.tag if tag is None else tag
+        mark = node.start_mark
+        text = node.value
+        if tag in TEXT_TAGS:
+            return self.construct_scalar(node)
+        if tag == FLOAT_TAG:
+            return YamlFloat(exact_number(text, mark))
+        if tag == TIMESTAMP_TAG:
+            fraction = TIME_FRACTION_RE.search(text)
+            if fraction is not None and len(fraction.group(1)) > MAX_TIME_FRACTION_DIGITS:
+                raise _Refused(f"time {shorten(text)} has {len(fraction.group(1))} fractional digits; times are compared "
+                               f"exactly to the microsecond, so at most {MAX_TIME_FRACTION_DIGITS} can be kept", mark)
+        if tag == INT_TAG:
+            body = text.replace("_", "").lstrip("+-").lower()
+            if body[:2] in ("0x", "0o", "0b"):
+                body = body[2:]
+            if len(body.lstrip("0")) > MAX_INT_TEXT:
+                raise _Refused(f"the number {shorten(text, 40)} is too long: {TOO_LONG}", mark)
+        try:
+            value = super().construct_non_recursive_object(node, tag)
+        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
+            if tag == TIMESTAMP_TAG:
+                raise _Refused(f"invalid date {shorten(text)}: {exc}", mark) from None
+            raise _Refused(f"{shorten(text)} is not a valid {_show_tag(str(tag))} value", mark) from None
+        if tag == INT_TAG and abs(value) >= 10**MAX_NUMBER_DIGITS:
+            raise _Refused(f"the number {shorten(text, 40)} is too long: {TOO_LONG}", mark)
+        if tag == BOOL_TAG:
+            return bool(value)  # an anchored `true` is ruamel's ScalarBoolean, an int: never a number here
+        if isinstance(value, dt.datetime) and type(value) is not dt.datetime:
+            return dt.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                               value.microsecond, value.tzinfo)
+        return value
+
+
+def _guard_events(get_event: Callable[[], Any]) -> Callable[[], Any]:
     """Wrap the parser's get_event: aliases and foreign tags are refused as they are read."""
 
     def guarded() -> Any:
         event = get_event()
         mark = event.start_mark
         if type(event).__name__ == "AliasEvent":
-            raise CheckError(
-                f"YAML aliases (*{shorten(event.anchor, 40)[1:-1]}) are not allowed; write the value out",
-                path, mark.line + 1, mark.column + 1,
-            )
+            raise _Refused(f"YAML aliases (*{shorten(event.anchor, 40)[1:-1]}) are not allowed; write the value out",
+                           mark)
         tag = getattr(event, "tag", None)
         if isinstance(tag, str) and tag not in ALLOWED_TAGS:
-            raise CheckError(
+            raise _Refused(
                 f"YAML tag {shorten(_show_tag(tag), 80)} is not allowed (no objects are constructed from YAML; "
-                "only plain values, lists and mappings)",
-                path, mark.line + 1, mark.column + 1,
+                "only plain values, lists and mappings)", mark,
             )
+        kind = type(event).__name__
+        if isinstance(tag, str) and kind in COLLECTION_TAGS and tag != COLLECTION_TAGS[kind]:
+            what = "mapping" if kind == "MappingStartEvent" else "list"
+            raise _Refused(f"YAML tag {_show_tag(tag)} cannot tag a {what}", mark)
         return event
+
+    return guarded
+
+
+def _guard_directives(scan_directive: Callable[[], Any]) -> Callable[[], Any]:
+    """Wrap the scanner's scan_directive: see the module doc for what is accepted."""
+
+    def guarded() -> Any:
+        token = scan_directive()
+        mark = token.start_mark
+        if token.name == "YAML":
+            major, minor = token.value
+            if (major, minor) not in YAML_VERSIONS:
+                raise _Refused(f"%YAML {major}.{minor}: only YAML 1.1 and 1.2 are read", mark)
+        elif token.name == "TAG":
+            handle, prefix = token.value
+            raise _Refused(
+                f"%TAG {shorten(handle, 40)[1:-1]} {shorten(prefix, 80)[1:-1]}: %TAG directives are not allowed "
+                "(no tags beyond YAML's standard !!str, !!int, ... are read)", mark,
+            )
+        else:
+            raise _Refused(f"unknown YAML directive %{shorten(token.name, 40)[1:-1]} (only %YAML and %TAG are read)",
+                           mark)
+        return token
 
     return guarded
 
@@ -76,32 +234,26 @@ def _duplicate_key_error(path: Path, exc: MarkedYAMLError) -> CheckError:
     )
 
 
-def _bad_scalar(path: Path, text: str, exc: Exception) -> CheckError:
-    """Where a value the YAML parser accepted failed to construct (e.g. the date 2019-13-45)."""
-    for event in YAML(typ="rt").parse(text):
-        if type(event).__name__ != "ScalarEvent" or event.style is not None or getattr(event, "tag", None):
-            continue
-        match = TIMESTAMP_RE.match(event.value)
-        if not match:
-            continue
-        try:
-            dt.date(int(match[1]), int(match[2]), int(match[3]))
-            if match[4] is not None:
-                dt.time(int(match[4]), int(match[5]), int(match[6]))
-        except ValueError as problem:
-            mark = event.start_mark
-            return CheckError(f"invalid date {shorten(event.value)}: {problem}", path, mark.line + 1, mark.column + 1)
-    return CheckError(f"invalid YAML value: {shorten(str(exc), 200)}", path, 1)
-
-
-def _load_text(path: Path, text: str) -> Any:
+def _load_text(text: str) -> Any:
     yaml = YAML(typ="rt")
+    yaml.Constructor = ExactConstructor
     yaml.allow_duplicate_keys = False
     yaml.max_depth = MAX_YAML_DEPTH
+    if hasattr(yaml, "doc_infos"):
+        # What YAML.load() does before parsing (ruamel ≥ 0.18.7): its scanner records a %YAML
+        # directive's version there and fails with an IndexError when the list is empty.
+        from ruamel.yaml.docinfo import DocInfo, version
+
+        yaml.doc_infos.append(DocInfo(requested_version=version(yaml.version)))
     constructor, parser = yaml.get_constructor_parser(text)
-    parser.get_event = _guard(path, parser.get_event)
+    scanner = yaml.scanner
+    scanner.scan_directive = _guard_directives(scanner.scan_directive)
+    parser.get_event = _guard_events(parser.get_event)
     try:
-        return constructor.get_single_data()
+        with warnings.catch_warnings():
+            # A reused anchor name is harmless when no alias can refer to it; no warning on stderr.
+            warnings.simplefilter("ignore")
+            return constructor.get_single_data()
     finally:
         parser.dispose()
 
@@ -125,7 +277,9 @@ def load_yaml(path: Path) -> Any:
         line = raw[:start].count(b"\n") + 1
         raise CheckError(f"not UTF-8 (byte 0x{raw[start]:02x})", path, line) from None
     try:
-        data = _load_text(path, text)
+        data = _load_text(text)
+    except _Refused as exc:
+        raise CheckError(exc.message, path, exc.line, exc.col) from None
     except MarkedYAMLError as exc:
         if type(exc).__name__ == "DuplicateKeyError":
             raise _duplicate_key_error(path, exc) from None
@@ -138,8 +292,6 @@ def load_yaml(path: Path) -> Any:
         raise CheckError(f"invalid YAML: {shorten(str(exc), 200)}", path, 1) from None
     except RecursionError:
         raise CheckError(f"YAML nested more than {MAX_YAML_DEPTH} levels deep", path, 1) from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise _bad_scalar(path, text, exc) from None
     if data is None:
         raise CheckError("file is empty", path, 1)
     return data
@@ -167,17 +319,19 @@ def position(node: Any, loc: tuple[int | str, ...]) -> tuple[int | None, int | N
 
 
 def plain(node: Any) -> Any:
-    """Plain Python values (dict, list, str, int, Decimal-safe scalars) from a ruamel tree."""
+    """Plain Python values (dict, list, str, int, exact Decimal, date) from a ruamel tree."""
     if isinstance(node, dict):
         return {str(k): plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [plain(v) for v in node]
     if isinstance(node, bool) or node is None:
         return node
+    if isinstance(node, YamlFloat):
+        return node.exact
     if isinstance(node, int):
         return int(node)
     if isinstance(node, float):
-        return float(node)
+        return Decimal(repr(node))  # not from load_yaml: its shortest spelling, never its binary expansion
     if isinstance(node, str):
         return str(node)
     return node

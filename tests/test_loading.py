@@ -129,10 +129,20 @@ def test_parse_money_refuses(value: Any, message: str) -> None:
 
 
 def test_json_numbers_are_exact() -> None:
-    value = parse_json_value(b'{"a": 0.1, "b": 2e-05, "c": 12345678901234567890123, "d": 1e400}')
+    value = parse_json_value(b'{"a": 0.1, "b": 2e-05, "c": 12345678901234567890123, "d": 1e99}')
     assert value == {"a": Decimal("0.1"), "b": Decimal("0.00002"), "c": 12345678901234567890123,
-                     "d": Decimal("1e400")}
+                     "d": Decimal("1e99")}
     assert not any(isinstance(v, float) for v in value.values())
+
+
+@pytest.mark.parametrize("number", ["1e100", "1e300000000", "1e-101", "-1e5000"])
+def test_numbers_past_the_digit_limit_are_refused(tmp_path: Path, number: str) -> None:
+    """Decision: a number whose fixed-point form needs more than 100 digits before or after the
+    point is refused at its line (it would otherwise expand into a report of millions of digits)."""
+    record = '{"id": "e1", "time": "2025-01-21", "type": "x", "actor": "openai", "note": NUMBER}\n'
+    log = write(tmp_path, "big.jsonl", record.replace("NUMBER", number))
+    with pytest.raises(CheckError, match=r"big\.jsonl:1: field 'note': the number .* is too long"):
+        read_events([log])
 
 
 @pytest.mark.parametrize(("raw", "message"), [
