@@ -32,12 +32,39 @@ Choices made where ``docs/semantics.md`` leaves room (see also the module's test
   unclear kind disclosed only after launch + 90 d is still ``grey`` / ``scope-unclear``.
 * A ``cloud_contract`` with ``provider`` equal to the holder, a report set off after an AGI
   milestone, an ``acquisition`` with an empty ``ip`` list, ... set off nothing and are uncovered.
+
+Exact times and typed values (SPEC §10, decided 2026-11-30):
+
+* Times keep their precision: an instant is read exactly as written, to the microsecond, by this
+  module's own ISO 8601 reader (not ``datetime.fromisoformat``, which in CPython 3.11 drops the
+  fraction of an offset whose hours, minutes and seconds are all zero: ``-00:00:00.5`` would read
+  as UTC).  Offsets may carry seconds and a fraction (``+05:30``, ``-00:00:00.5``).  More than six
+  fractional digits, in the time or in the offset, are refused (``ValueError``), never truncated.
+  A period of N days ends exactly N × 86400 s after the trigger instant, and every "at or
+  before" / "after" of docs/semantics.md compares the exact instants.  Equal instants, however
+  written, keep file order.
+* Values keep their JSON type: a string never equals a number or a boolean whatever its spelling
+  (``"34"`` ≠ ``34``, ``"true"`` ≠ ``true``), a boolean is not a number (``true`` ≠ ``1``), numbers
+  are equal by value (``1`` = ``1.0`` = ``1E+0``).  Every comparison of event values (``to``,
+  ``provider``, ``subject``, ``clause``, ``decision``, ``conditional_on``, list membership in
+  ``ip`` and ``exempt``) is typed.  ``id``, ``type``, ``actor`` and ``ref`` must be strings.
+* In a list field each distinct typed item is its own instance (``[1, 1.0]`` is one instance,
+  ``["1", 1, true]`` three); the contract names strings only, so an item of another type is a
+  kind neither in scope nor excluded.  An item that is not a string, number or boolean (null, a
+  list, an object) is outside what the reference judges (``ValueError``).
+* Finding ids: the instance key of a string is the string itself (so every id of a string
+  instance is unchanged), unless it starts with a type tag (``string:``, ``number:``,
+  ``boolean:``), in which case it is prefixed with ``string:``; a number is ``number:`` and its
+  value in plain decimal notation, normalised (``34.0`` → ``number:34``, ``2.50`` → ``number:2.5``,
+  ``1E+2`` → ``number:100``); a boolean is ``boolean:true`` / ``boolean:false``.  So equal typed
+  values get one id whatever their spelling, and different ones never share an id.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, localcontext
@@ -114,7 +141,7 @@ class RefFinding:
     verdict: Verdict
     reason: str
     events: list[str]
-    instance: str
+    instance: object  # the IP kind as first written in the trigger's list ("" for other clauses)
     # Extra detail, useful when comparing messages; not part of the verdict itself.
     trigger_time: datetime | None = field(default=None, compare=False)
     deadline: datetime | None = field(default=None, compare=False)
@@ -133,7 +160,7 @@ class ReferenceResult:
     def by_id(self) -> dict[str, RefFinding]:
         return {f.id: f for f in self.findings}
 
-    def verdicts(self) -> list[tuple[str, str, str, str]]:
+    def verdicts(self) -> list[tuple[str, str, object, str]]:
         """(clause, trigger event id, instance, verdict/reason) — handy in assertions."""
         return [(f.clause, f.events[0], f.instance, f"{f.verdict}/{f.reason}") for f in self.findings]
 
@@ -141,25 +168,57 @@ class ReferenceResult:
 # --------------------------------------------------------------------------- parsing
 
 
+_TIME_RE = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d+))?)?"
+    r"(?P<zone>[Zz]|(?P<sign>[+-])(?P<off_hour>\d{2}):(?P<off_minute>\d{2})"
+    r"(?::(?P<off_second>\d{2})(?:\.(?P<off_fraction>\d+))?)?)?)?"
+)
+MAX_FRACTION_DIGITS = 6
+
+
+def _micros(fraction: str | None, text: str) -> int:
+    if fraction is None:
+        return 0
+    if len(fraction) > MAX_FRACTION_DIGITS:
+        raise ValueError(
+            f"time {text!r}: {len(fraction)} fractional digits; at most {MAX_FRACTION_DIGITS} (microseconds) are kept"
+        )
+    return int(fraction.ljust(MAX_FRACTION_DIGITS, "0"))
+
+
 def parse_time(value: object) -> datetime:
-    """ISO 8601 date (00:00 UTC) or datetime with offset / ``Z``; returned in UTC."""
+    """ISO 8601 date (00:00 UTC) or datetime with offset / ``Z``; returned in UTC, exactly.
+
+    A datetime without an offset is read as UTC (for ``as_of`` arguments; the engine refuses such
+    event times).  Offsets may have seconds and a fraction; the instant is the local time minus
+    the offset, to the microsecond.
+    """
     if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, date):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    elif isinstance(value, str):
-        text = value.strip()
-        if len(text) == 10:  # YYYY-MM-DD
-            day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        parsed = datetime.fromisoformat(text)
-    else:
+    if not isinstance(value, str):
         raise TypeError(f"time must be an ISO 8601 string, got {value!r}")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    text = value.strip()
+    match = _TIME_RE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"time {value!r} is not an ISO 8601 date or datetime the reference reads")
+    g = match.groupdict()
+    local = datetime(
+        int(g["year"]), int(g["month"]), int(g["day"]),
+        int(g["hour"] or 0), int(g["minute"] or 0), int(g["second"] or 0), _micros(g["fraction"], value),
+    )
+    offset = timedelta(0)
+    if g["sign"] is not None:
+        hours, minutes, seconds = int(g["off_hour"]), int(g["off_minute"]), int(g["off_second"] or 0)
+        if hours > 23 or minutes > 59 or seconds > 59:
+            raise ValueError(f"time {value!r}: offset out of range")
+        offset = timedelta(hours=hours, minutes=minutes, seconds=seconds,
+                           microseconds=_micros(g["off_fraction"], value))
+        if g["sign"] == "-":
+            offset = -offset
+    return (local - offset).replace(tzinfo=UTC)
 
 
 def to_money(value: object) -> Decimal | None:
@@ -175,14 +234,103 @@ def to_money(value: object) -> Decimal | None:
     raise TypeError(f"money must be an int, str or Decimal, got {value!r}")
 
 
-def _str_list(value: object) -> list[str]:
+def _as_decimal(value: int | float | Decimal) -> Decimal:
+    """A JSON number's value: a float as the decimal its ``repr`` spells, as JSON text would."""
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def typed(value: object) -> Hashable:
+    """A value's identity with its JSON type kept: equal results ⇔ equal typed values.
+
+    Numbers are ``Decimal`` by value (``Decimal(1) == Decimal("1.0")`` and they hash alike), so
+    ``1`` and ``1.0`` are one value; ``bool`` is tested before ``int`` since Python counts it as
+    one.
+    """
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, (int, float, Decimal)):
+        return ("number", _as_decimal(value))
+    if isinstance(value, str):
+        return ("string", value)
+    if value is None:
+        return ("null", None)
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(typed(item) for item in value))
+    if isinstance(value, Mapping):
+        return ("object", tuple(sorted((str(k), typed(v)) for k, v in value.items())))
+    raise TypeError(f"not a JSON value: {value!r}")
+
+
+def same(left: object, right: object) -> bool:
+    """Typed equality: ``"34"`` ≠ ``34``, ``true`` ≠ ``1``, ``1`` = ``1.0``."""
+    return typed(left) == typed(right)
+
+
+def contains(items: Sequence[object], value: object) -> bool:
+    """Typed membership."""
+    wanted = typed(value)
+    return any(typed(item) == wanted for item in items)
+
+
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, (str, bool, int, float, Decimal))
+
+
+def _number_text(value: Decimal) -> str:
+    """Plain decimal notation of a number's value: no exponent, no trailing zeros, no ``-0``."""
+    if value.is_zero():
+        return "0"
+    return format(value.normalize(), "f")
+
+
+_TYPE_TAGS = ("string:", "number:", "boolean:")
+
+
+def instance_key(value: object) -> str:
+    """The instance part of a finding id (see the module docstring): injective on typed values."""
+    if isinstance(value, str):
+        return "string:" + value if value.startswith(_TYPE_TAGS) else value
+    if isinstance(value, bool):
+        return "boolean:true" if value else "boolean:false"
+    if isinstance(value, (int, float, Decimal)):
+        return "number:" + _number_text(_as_decimal(value))
+    raise ValueError(f"an instance must be a string, number or boolean, got {value!r}")
+
+
+def _items(value: object, key: str) -> list[object]:
+    """A list field's items, each with its type (a string is split on ``;``, the CSV convention)."""
     if value is None:
         return []
     if isinstance(value, str):
         return [part.strip() for part in value.split(";") if part.strip()]
-    if isinstance(value, (list, tuple)):
-        return [str(item) for item in value]
-    return [str(value)]
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    for item in items:
+        if not _is_scalar(item):
+            raise ValueError(f"field {key!r}: the reference judges list items of strings, numbers or booleans, not {item!r}")
+    return items
+
+
+def _distinct(items: Sequence[object]) -> list[object]:
+    """Each typed value once, first spelling kept, in order."""
+    seen: set[Hashable] = set()
+    out: list[object] = []
+    for item in items:
+        identity = typed(item)
+        if identity not in seen:
+            seen.add(identity)
+            out.append(item)
+    return out
+
+
+def _nonempty(value: object) -> bool:
+    """``conditions``: a non-empty list (of anything), a non-blank string, any other non-null value."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return any(part.strip() for part in value.split(";"))
+    if isinstance(value, (list, tuple, Mapping)):
+        return len(value) > 0
+    return True
 
 
 @dataclass(frozen=True)
@@ -207,10 +355,11 @@ class _Event:
     @property
     def ref(self) -> str | None:
         value = self.raw.get("ref")
-        return None if value is None else str(value)
+        assert value is None or isinstance(value, str)  # checked by _parse_events
+        return value
 
-    def items(self, key: str) -> list[str]:
-        return _str_list(self.raw.get(key))
+    def items(self, key: str) -> list[object]:
+        return _items(self.raw.get(key), key)
 
     def money(self, key: str) -> Decimal | None:
         return to_money(self.raw.get(key))
@@ -231,9 +380,10 @@ def _replay_key(event: _Event) -> tuple[datetime, int]:
     return (event.time, event.index)
 
 
-def finding_id(clause: str, trigger_id: str, instance: str) -> str:
-    digest = hashlib.sha256(f"{clause}\x1f{trigger_id}\x1f{instance}".encode())
-    return digest.hexdigest()[:16]
+def finding_id(clause: str, trigger_id: str, instance: str, duty: int = 0) -> str:
+    """`duty` > 0: the second (third…) duty one event sets off in one clause gets its own id."""
+    text = f"{clause}\x1f{trigger_id}\x1f{instance}" + (f"\x1f#{duty}" if duty else "")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -254,7 +404,7 @@ class _Evaluation:
         self,
         clause: str,
         trigger: _Event,
-        instance: str,
+        instance: object,
         verdict: Verdict,
         reason: str,
         evidence: Sequence[_Event] = (),
@@ -262,11 +412,12 @@ class _Evaluation:
         deadline: datetime | None = None,
         amount_due: Decimal | None = None,
         shortfall: Decimal | None = None,
+        duty: int = 0,
     ) -> None:
         ordered = sorted({e.index: e for e in evidence}.values(), key=_listing_key)
         self.findings.append(
             RefFinding(
-                id=finding_id(clause, trigger.id, instance),
+                id=finding_id(clause, trigger.id, instance_key(instance), duty),
                 clause=clause,
                 verdict=verdict,
                 reason=reason,
@@ -314,15 +465,11 @@ class _Evaluation:
         for trigger in self.of_type(*trigger_types):
             if trigger.actor != self.p.obligor or self.ended(clause, trigger):
                 continue
-            kinds: list[str] = []
-            for kind in trigger.items("ip"):
-                if kind not in kinds:
-                    kinds.append(kind)
             subject = trigger.get(subject_key)
-            for kind in kinds:
+            for kind in _distinct(trigger.items("ip")):
                 self.scoped_instance(clause, trigger, kind, subject)
 
-    def scoped_instance(self, clause: str, trigger: _Event, kind: str, subject: object) -> None:
+    def scoped_instance(self, clause: str, trigger: _Event, kind: object, subject: object) -> None:
         p = self.p
         deadline = trigger.time + timedelta(days=p.disclosure_days)
         judged_at = self.judgment_time(deadline)
@@ -332,9 +479,9 @@ class _Evaluation:
                 e
                 for e in self.of_type(event_type)
                 if e.actor == p.obligor
-                and e.get("to") == p.beneficiary
+                and same(e.get("to"), p.beneficiary)
                 and e.ref == trigger.id
-                and kind in e.items("ip")
+                and contains(e.items("ip"), kind)
             ]
 
         def amendments(event_type: str) -> list[_Event]:
@@ -342,9 +489,9 @@ class _Evaluation:
                 e
                 for e in self.of_type(event_type)
                 if e.actor in (p.obligor, p.beneficiary)
-                and e.get("clause") == clause
+                and same(e.get("clause"), clause)
                 and subject is not None
-                and str(subject) in e.items("exempt")
+                and contains(e.items("exempt"), subject)
             ]
 
         disclosures = evidence("ip_disclosure")
@@ -359,7 +506,7 @@ class _Evaluation:
 
     def scoped_row(
         self,
-        kind: str,
+        kind: object,
         trigger: _Event,
         deadline: datetime,
         judged_at: datetime,
@@ -371,11 +518,11 @@ class _Evaluation:
         """The table of docs/semantics.md, first matching row wins."""
         p = self.p
         disclosed_by_judgment = [d for d in disclosures if d.time <= judged_at]
-        # 1
-        if kind in p.ip_excluded:
+        # 1 (the contract names strings: a number or boolean is never excluded nor in scope)
+        if contains(p.ip_excluded, kind):
             return "ok", "excluded", []
         # 2, 3
-        if kind not in p.ip_in_scope:
+        if not contains(p.ip_in_scope, kind):
             if disclosed_by_judgment:
                 return "ok", "disclosed", disclosed_by_judgment[:1]
             return "grey", "scope-unclear", []
@@ -439,7 +586,7 @@ class _Evaluation:
         payments = [
             e
             for e in self.of_type("revenue_share_payment")
-            if e.actor == p.obligor and e.get("to") == p.beneficiary and e.ref == report.id
+            if e.actor == p.obligor and same(e.get("to"), p.beneficiary) and e.ref == report.id
         ]
         in_window = [e for e in payments if e.time <= judged_at]
         by_as_of = payments  # every live event is at or before as-of
@@ -475,15 +622,15 @@ class _Evaluation:
         p = self.p
         clause = p.clause_cloud_rofr
         for contract in self.of_type("cloud_contract"):
-            if contract.actor != p.obligor or contract.get("provider") == p.holder:
+            if contract.actor != p.obligor or same(contract.get("provider"), p.holder):
                 continue
             # Judged at the contract's own time, after all events of that same time.
             offers = [
                 o
                 for o in self.of_type("rofr_offer")
                 if o.actor == p.obligor
-                and o.get("to") == p.holder
-                and o.get("provider") == contract.get("provider")
+                and same(o.get("to"), p.holder)
+                and same(o.get("provider"), contract.get("provider"))
                 and o.time <= contract.time
             ]
             if not offers:
@@ -498,9 +645,9 @@ class _Evaluation:
             response = responses[-1] if responses else None
             decision = response.get("decision") if response is not None else None
             lapse = offer.time + timedelta(days=p.rofr_days)
-            if response is not None and decision == "accept":
+            if response is not None and same(decision, "accept"):
                 self.emit(clause, contract, "", "breach", "offer-accepted", [offer, response], deadline=lapse)
-            elif response is not None and decision == "decline":
+            elif response is not None and same(decision, "decline"):
                 self.emit(clause, contract, "", "ok", "declined", [offer, response], deadline=lapse)
             elif contract.time - offer.time >= timedelta(days=p.rofr_days):
                 self.emit(clause, contract, "", "ok", "lapsed", [offer], deadline=lapse)
@@ -515,21 +662,21 @@ class _Evaluation:
         approvals = [
             a
             for a in self.of_type("approval")
-            if a.actor == p.holder and a.get("subject") == "restructuring"
+            if a.actor == p.holder and same(a.get("subject"), "restructuring")
         ]
         for event in self.of_type("restructuring", "fundraising"):
             if event.actor != p.obligor:
                 continue
             if event.type == "fundraising":
                 conditional_on = event.get("conditional_on")
-                if conditional_on == "restructuring" or (
-                    isinstance(conditional_on, list) and "restructuring" in conditional_on
+                if same(conditional_on, "restructuring") or (
+                    isinstance(conditional_on, list) and contains(conditional_on, "restructuring")
                 ):
-                    self.emit(clause, event, "", "info", "funding-depends-on-approval")
+                    self.emit(clause, event, "", "info", "funding-depends-on-approval", duty=1)
                 continue
             before = [a for a in approvals if a.time <= event.time]
             after = [a for a in approvals if a.time > event.time]  # all live: by as-of
-            if before and before[-1].items("conditions"):
+            if before and _nonempty(before[-1].get("conditions")):
                 self.emit(clause, event, "", "grey", "conditional-approval", [before[-1]])
             elif before:
                 self.emit(clause, event, "", "ok", "approved", [before[-1]])
@@ -553,7 +700,7 @@ class _Evaluation:
 
         def key(f: RefFinding) -> tuple[int, datetime, str, str]:
             trigger = by_id[f.events[0]]
-            return (order[f.clause], trigger.time, trigger.id, f.instance)
+            return (order[f.clause], trigger.time, trigger.id, instance_key(f.instance))
 
         return sorted(self.findings, key=key)
 
@@ -565,14 +712,17 @@ def _parse_events(events: Sequence[Mapping[str, Any]]) -> list[tuple[int, str, d
         for required in ("id", "time", "type", "actor"):
             if raw.get(required) in (None, ""):
                 raise ValueError(f"event #{index + 1}: missing required field {required!r}")
-        event_id = str(raw["id"])
+        for name in ("id", "type", "actor", "ref"):
+            if raw.get(name) is not None and not isinstance(raw[name], str):
+                raise ValueError(f"event #{index + 1}: {name!r} must be a string, got {raw[name]!r}")
+        event_id = raw["id"]
         if event_id in seen:
             raise ValueError(f"event #{index + 1}: duplicate id {event_id!r}")
         seen.add(event_id)
-        parsed.append((index, event_id, parse_time(raw["time"]), str(raw["type"]), str(raw["actor"]), raw))
+        parsed.append((index, event_id, parse_time(raw["time"]), raw["type"], raw["actor"], raw))
     for index, event_id, _, _, _, raw in parsed:
         ref = raw.get("ref")
-        if ref is not None and str(ref) not in seen:
+        if ref is not None and ref not in seen:
             raise ValueError(f"event {event_id!r} (#{index + 1}): ref {ref!r} names no event in the log")
     return parsed
 
@@ -623,8 +773,12 @@ __all__ = [
     "RefFinding",
     "ReferenceParams",
     "ReferenceResult",
+    "contains",
     "evaluate",
     "finding_id",
+    "instance_key",
     "parse_time",
+    "same",
     "to_money",
+    "typed",
 ]
