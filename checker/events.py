@@ -54,6 +54,7 @@ BAD_CHAR_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 CONTROL_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL"}
 LONG_YEAR_RE = re.compile(r"^[+-]?\d{5,}-")
 FRACTION_RE = re.compile(r"[.,](\d+)")
+OFFSET_RE = re.compile(r"(?<=\d)([+-])(\d\d):?(\d\d)(?::?(\d\d)(?:[.,](\d{1,6}))?)?$")
 
 
 class LineError(ValueError):
@@ -195,7 +196,12 @@ def parse_time(value: Any) -> dt.datetime:
             day = dt.date.fromisoformat(text)
             moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
         else:
-            moment = dt.datetime.fromisoformat(text)
+            offset = OFFSET_RE.search(text)
+            if offset is None:
+                moment = dt.datetime.fromisoformat(text)
+            else:
+                # CPython 3.11 reads "-00:00:00.5" as UTC; the offset is computed here exactly.
+                moment = dt.datetime.fromisoformat(text[: offset.start()]).replace(tzinfo=_offset(offset))
     except ValueError as exc:
         raise ValueError(f"invalid time {shorten(value)}: {exc}") from None
     if moment.tzinfo is None:
@@ -209,6 +215,13 @@ def parse_time(value: Any) -> dt.datetime:
     if not MIN_YEAR <= moment.year <= MAX_YEAR or utc is None or not MIN_YEAR <= utc.year <= MAX_YEAR:
         raise ValueError(f"time {shorten(value)} is outside the supported years {MIN_YEAR}–{MAX_YEAR}")
     return utc
+
+
+def _offset(match: re.Match[str]) -> dt.tzinfo:
+    sign, hours, minutes, seconds, fraction = match.groups()
+    span = dt.timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0),
+                        microseconds=int((fraction or "").ljust(6, "0")))
+    return dt.timezone(-span if sign == "-" else span)
 
 
 def parse_money(name: str, value: Any) -> Decimal:

@@ -17,11 +17,12 @@ class ExpressionError(ValueError):
 
 
 def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    """Order only numbers with numbers and text with text (never `"500" > 10`, never `true < 2`)."""
+    """Order only numbers with numbers, text with text, dates with dates (never `"500" > 10`,
+    never `true < 2`)."""
 
     def checked(a: Any, b: Any) -> bool:
         kind_a, kind_b = values.kind(a), values.kind(b)
-        if kind_a != kind_b or kind_a not in (values.NUMBER, values.STRING):
+        if kind_a != kind_b or kind_a not in (values.NUMBER, values.STRING, values.DATE):
             raise ExpressionError(f"cannot order {kind_a} {values.display(a)!r} against {kind_b} {values.display(b)!r}")
         return compare(a, b)
 

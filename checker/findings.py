@@ -39,6 +39,8 @@ class Finding:
     values: dict[str, Any] = field(default_factory=dict)
     waiver: dict[str, Any] | None = None
     row: int = 0  # index of the verdict row that gave the verdict (for coverage)
+    # Judged at its deadline by a final row: no later event and no later --as-of can change it.
+    settled: bool = False
 
     def sort_key(self, clause_order: dict[str, int]) -> tuple[Any, ...]:
         return (clause_order[self.clause], self.time, self.events[0].id, self.instance, self.obligation)
@@ -55,6 +57,7 @@ class Finding:
             "events": [e.id for e in self.events],
             "time": iso(self.time),
             "due": iso(self.due),
+            "settled": self.settled,
             **({"waiver": self.waiver} if self.waiver is not None else {}),
         }
 

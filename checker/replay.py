@@ -313,8 +313,9 @@ class Replay:
                     if item is not None:
                         fact["m"] = self.item_code(item)
                     for name, value in attrs.items():
-                        if value is not None:
-                            fact["a_" + name] = self.intern(value)
+                        # A missing field is the typed null: the engine refuses a fact that lacks
+                        # an attribute its rules read, and null matches only null.
+                        fact["a_" + name] = self.intern(value)
                     if role.is_evidence:
                         if role.spec.broadcast:
                             run.assert_broadcast(dict(fact))

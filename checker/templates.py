@@ -173,6 +173,10 @@ def _check_obligation(
                                          f"known: {', '.join(ENGINE_OPERATORS)}")
             if lhs not in attrs:
                 raise _fail(loaded, loc, f"unknown attribute {lhs!r} of {role!r}; known: {', '.join(sorted(attrs))}")
+            if op not in ("==", "!=") and lhs != "time":
+                # The engine sees attribute values as typed codes, which only compare for equality.
+                raise _fail(loaded, loc, f"{shorten(op)} in an engine join can only compare time; "
+                                         f"compare {lhs!r} in a measure's `where` instead")
             if isinstance(rhs, str) and rhs.startswith("obligation."):
                 if rhs.split(".", 1)[1] not in ob_attrs:
                     raise _fail(loaded, loc, f"unknown obligation attribute in {shorten(rhs)}; "

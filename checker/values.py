@@ -9,6 +9,7 @@ never stand for a value of another type anywhere in the pipeline.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Hashable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import orjson
 
 STRING, NUMBER, BOOLEAN, NULL, LIST, OBJECT = "string", "number", "boolean", "null", "list", "object"
+DATE = "date"  # not JSON: dates written in contract YAML (effective, expires, definitions)
 
 
 def kind(value: Any) -> str:
@@ -32,6 +34,8 @@ def kind(value: Any) -> str:
         return LIST
     if isinstance(value, dict):
         return OBJECT
+    if isinstance(value, dt.date):
+        return DATE
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
@@ -60,7 +64,8 @@ def key(value: Any) -> Hashable:
         return ("o", tuple(sorted((k, key(v)) for k, v in value.items())))
     if isinstance(value, str):  # a str subclass
         return str(value)
-    raise TypeError(f"not a JSON value: {type(value).__name__}")
+    # Values from contract YAML that JSON lacks (dates): keyed by their own type.
+    return (type(value).__name__, value)
 
 
 def same(left: Any, right: Any) -> bool:
@@ -89,12 +94,14 @@ def distinct(values: Iterable[Any]) -> list[Any]:
 
 
 def number_text(value: int | Decimal) -> str:
-    """A number as a person writes it: no exponent, no float artefacts (bounded by limits.py)."""
+    """A number in plain decimal notation, one spelling per value (`2.50`, `2.5E0` → `2.5`;
+    `1E+2` → `100`); no exponent, no float artefacts (lengths are bounded by limits.py)."""
     if isinstance(value, int):
         return str(value)
-    if value == value.to_integral_value():
-        return f"{value.to_integral_value():f}"
-    return f"{value:f}"
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def display(value: Any) -> str:
@@ -110,9 +117,16 @@ def display(value: Any) -> str:
     return orjson.dumps(value, default=_json_default).decode()
 
 
+TAGS = ("string:", "number:", "boolean:", "null:", "list:", "object:")
+
+
 def tagged(value: Any) -> str:
-    """A text identity for a value that keeps its type (strings bare, others as `number:34`)."""
-    return value if isinstance(value, str) else f"{kind(value)}:{display(value)}"
+    """A text identity for a value that keeps its type: strings bare (so ids of text instances
+    never change), others as `number:34`, `boolean:true`; a string that itself starts with a tag
+    gets `string:` in front, so no text can pass for a number."""
+    if isinstance(value, str):
+        return "string:" + value if value.startswith(TAGS) else value
+    return f"{kind(value)}:{display(value)}"
 
 
 def _json_default(value: Any) -> Any:

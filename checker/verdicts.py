@@ -265,6 +265,7 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
         obligation=ob.compiled.spec.name,
         values=values,
         row=next(i for i, r in enumerate(ob.compiled.spec.verdicts) if r is row),
+        settled=row.final and ob.deadline is not None and now == ob.deadline,
     )
 
 

@@ -99,10 +99,17 @@ def long_id(tmp: Path) -> str:
     return "long-id.jsonl"
 
 
+def huge_list(tmp: Path) -> str:
+    event = {"id": "l1", "time": "2024-01-01", "type": "product_launch", "actor": "openai", "product": "p",
+             "ip": list(range(100_000))}
+    (tmp / "huge-list.jsonl").write_text(json.dumps(event) + "\n", encoding="utf-8")
+    return "huge-list.jsonl"
+
+
 GENERATORS: dict[str, Callable[[Path], str]] = {
     f.__name__: f
     for f in (truncated_last_line, utf8_bom, latin1_bytes, crlf, many_fields, huge_string,
-              deep_nesting_1000, deep_nesting_40, long_id)
+              deep_nesting_1000, deep_nesting_40, long_id, huge_list)
 }
 
 
