@@ -13,9 +13,9 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-import durable_rules_engine as dre
 import orjson
 
+from ._engine_import import dre
 from .errors import InternalError
 
 SID_LIMIT = 1024

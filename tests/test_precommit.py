@@ -53,6 +53,9 @@ def _require_pre_commit() -> None:
 
 def pre_commit(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    # pre-commit builds the hook's environment, compiling durable-rules again: on Python 3.13 it
+    # needs the README's flag (harmless before 3.13).
+    env.setdefault("CPPFLAGS", "-DPyEval_CallObject=PyObject_CallObject")
     env.pop("PRE_COMMIT", None)
     return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=1200, check=False)
