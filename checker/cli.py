@@ -20,7 +20,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # Each command lives in checker/commands/<name>.py with `add_parser(sub)` and `run(args) -> int`.
-COMMAND_MODULES = ("check", "test", "explain", "rules", "lint", "diff")
+COMMAND_MODULES = ("check", "test", "explain", "rules", "lint", "diff", "agenda")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,74 @@
+"""`contract-check agenda`: what's due next — the pending obligations, their due dates and who owes them.
+
+Parses flags, runs the check (checker.api.run_check) and prints the agenda that checker/agenda.py
+builds and renders. Exit 0 when the agenda is written, whatever the findings (the agenda is not
+a gate), 2 on bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..limits import MAX_DURATION_DAYS
+from . import write_report
+from .check import add_inputs, parse_as_of
+
+FORMATS = ("text", "json", "ics")
+
+
+def _days(flag: str) -> Any:
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) > MAX_DURATION_DAYS:
+            raise argparse.ArgumentTypeError(f"{flag} needs a whole number of days from 0 to {MAX_DURATION_DAYS}, got {text!r}")
+        return int(text)
+
+    return parse
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "agenda", help="list the pending obligations with their due dates and the party that owes them",
+        description="List the pending obligations at the as-of time, soonest due first, with the party that "
+                    "owes them and the clause; --format ics writes a calendar with a reminder before each.")
+    add_inputs(parser)
+    parser.add_argument("--days", type=_days("--days"),
+                        help="only obligations due within N days of the as-of date (default: every pending one)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text (a table), json (schema contract-check/agenda/1) or ics (iCalendar)")
+    parser.add_argument("--remind-days", type=_days("--remind-days"), default=7,
+                        help="ics: a reminder N days before each due date (default 7)")
+    parser.add_argument("--output", type=Path, help="write the agenda here instead of standard output")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..agenda import build_agenda, render_ics, render_json, render_text
+    from ..api import load, run_check
+    from ..output.escape import human
+
+    as_of = None if args.as_of is None else parse_as_of(args.as_of)
+    contract, templates = load(args.contract, args.rules)
+    result = run_check(args.contract, args.events, as_of, args.rules, args.lenient, args.jobs,
+                       show_progress=sys.stderr.isatty())
+    agenda = build_agenda(result, list(contract.contract.parties),
+                          {name: t.template for name, t in templates.items()}, args.days)
+    if args.format == "json":
+        report = render_json(agenda)
+    elif args.format == "ics":
+        report = render_ics(agenda, args.remind_days)
+    else:
+        report = render_text(agenda)
+    for s in result.skipped:
+        print(f"contract-check: skipped unreadable line {human(s['file'])}:{human(s['line'])}: {human(s['error'])}",
+              file=sys.stderr)
+    if result.skipped:
+        print(f"contract-check: {len(result.skipped)} line(s) were skipped: an obligation they could have "
+              "changed is grey and missing from this agenda", file=sys.stderr)
+    if args.format == "ics" and agenda.undated:
+        print(f"contract-check: {len(agenda.undated)} pending obligation(s) with no due date are not in the "
+              "calendar (see the text or JSON agenda)", file=sys.stderr)
+    write_report(report, args.output)
+    return 0
