@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import values
+from .calendars import Deadline, Duration, add
 from .contracts import LoadedContract, resolve_parameters
-from .expressions import ENGINE_OPERATORS
+from .errors import CheckError
+from .events import parse_time
+from .expressions import ENGINE_OPERATORS, MISSING, Scope
 from .models import Clause, Event, FactSpec, ObligationSpec, RuleTemplate
-from .moments import DAY
-from .templates import PARAM_IN_PATH_RE, LoadedTemplate
+from .moments import DAY, micros
+from .templates import PARAM_IN_PATH_RE, SYNTHETIC_FIELDS, LoadedTemplate
 
 Deref = Callable[[str], Event | None]
 Getter = Callable[[Event, Any, Deref], Any]
@@ -64,9 +67,16 @@ class FactRole:
     name: str
     code: int
     spec: FactSpec
-    where: list[tuple[str, str, Any]]
+    where: list[Any]
     attributes: dict[str, Getter]
     partition: Getter | None
+    params: dict[str, Any] = field(default_factory=dict)
+    # The synthetic event type of a role fed by dates or calendar periods instead of the log.
+    synthetic: str | None = None
+
+    @property
+    def synthetic_types(self) -> list[str]:
+        return [] if self.synthetic is None else [self.synthetic]
     opens: list[CompiledObligation] = field(default_factory=list)
     is_evidence: bool = False
     # The attribute naming the one trigger event this evidence can ever match (e.g. `ref`),
@@ -77,15 +87,19 @@ class FactRole:
     numbers: list[str] = field(default_factory=list)
 
     def accepts(self, event: Event) -> bool:
-        for name, op, value in self.where:
-            actual = event.get(name)
-            if op == "==" and not values.same(actual, value):
-                return False
-            if op == "!=" and values.same(actual, value):
-                return False
-            if op == "in" and not values.member(actual, value):
-                return False
-            if op == "not in" and values.member(actual, value):
+        for cond in self.where:
+            if isinstance(cond, tuple):
+                name, op, value = cond
+                actual = event.get(name)
+                if op == "==" and not values.same(actual, value):
+                    return False
+                if op == "!=" and values.same(actual, value):
+                    return False
+                if op == "in" and not values.member(actual, value):
+                    return False
+                if op == "not in" and values.member(actual, value):
+                    return False
+            elif not event_scope(event, self.params).test(cond):
                 return False
         return True
 
@@ -101,13 +115,43 @@ class FactRole:
         return [] if isinstance(value, dict) else [value]
 
 
+def event_scope(event: Event, params: dict[str, Any]) -> Scope:
+    """Conditions on one event: bare names are its fields, `$name` the clause's parameters."""
+
+    def field_value(name: str) -> Any:
+        value = event.get(name)
+        return MISSING if value is None else value
+
+    return Scope(params, {}, lambda value, name: MISSING, field=field_value)
+
+
+SIMPLE_FILTERS = ("==", "!=", "in", "not in")
+
+
+def expand_conditions(conds: list[Any] | tuple[Any, ...], params: dict[str, Any]) -> list[Any]:
+    """`$name` entries (parameters of type conditions) spliced in; simple filters as tuples."""
+    out: list[Any] = []
+    for cond in conds:
+        if isinstance(cond, str) and cond.startswith("$"):
+            out.extend(expand_conditions(params[cond[1:]], params))
+        elif isinstance(cond, list) and len(cond) == 3 and cond[1] in SIMPLE_FILTERS and isinstance(cond[0], str) \
+                and not isinstance(cond[2], dict):
+            out.append((expand_path(cond[0], params), cond[1], resolve_param(cond[2], params)))
+        else:
+            out.append(cond)
+    return out
+
+
 @dataclass
 class CompiledObligation:
     spec: ObligationSpec
     code: int
-    deadline_span: int | None  # microseconds after the trigger
+    deadline_span: int | None  # microseconds after the trigger (the plain `deadline_days` form)
     opened_by: str
     index: int = 0  # position in the template's obligations (part of the finding id when > 0)
+    # When the duty falls due for a trigger (None: no deadline; judged at the as-of time).
+    deadline: Callable[[Event], Deadline | None] | None = None
+    has_deadline: bool = False
 
 
 @dataclass
@@ -122,6 +166,84 @@ class CompiledClause:
     ruleset: dict[str, Any]
     judge_code: int
     display: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    party_names: dict[str, str] = field(default_factory=dict)
+
+
+def _attributes(fact: FactSpec, params: dict[str, Any]) -> dict[str, Getter]:
+    getters: dict[str, Getter] = {}
+    for spec in fact.attributes if isinstance(fact.attributes, list) else [fact.attributes]:
+        if isinstance(spec, str):  # a $parameter listing field names: each is an attribute
+            getters.update({name: _getter(name, params) for name in params[spec[1:]]})
+        else:
+            getters.update({a: _getter(p, params) for a, p in spec.items()})
+    if fact.types is None:
+        for name in SYNTHETIC_FIELDS:
+            getters.setdefault(name, _getter(name, params))
+    return getters
+
+
+def opened_roles(ob: ObligationSpec) -> list[str]:
+    return [ob.opened_by] if isinstance(ob.opened_by, str) else list(ob.opened_by)
+
+
+def _expand_joins(conds: list[Any], params: dict[str, Any]) -> list[list[Any]]:
+    """A `$name` entry (fields listed by the clause) joins each field with the obligation's;
+    `ref` among them means the evidence names the trigger in its `ref`."""
+    out: list[list[Any]] = []
+    for cond in conds:
+        if isinstance(cond, str):
+            out.extend(["ref", "==", "obligation.id"] if name == "ref" else [name, "==", f"obligation.{name}"]
+                       for name in params[cond[1:]])
+        else:
+            out.append(cond)
+    return out
+
+
+def _duration(value: Any, params: dict[str, Any]) -> Duration:
+    value = resolve_param(value, params)
+    if isinstance(value, Duration):
+        return value
+    if isinstance(value, int):
+        return Duration(value, "days")
+    from .calendars import parse_duration
+
+    return parse_duration(value)
+
+
+def _deadline(
+    ob: ObligationSpec, params: dict[str, Any], contract: LoadedContract, clause_id: str
+) -> Callable[[Event], Deadline | None] | None:
+    """The due time of one trigger, by the rules of checker/calendars.py (a business-day
+    deadline has its calendar: checked when the contract is loaded)."""
+    calendar = contract.contract.calendar
+    if ob.deadline is None:
+        days = resolve_param(ob.deadline_days, params)
+        if days is None:
+            return None
+        span = int(days) * DAY
+        return lambda event: Deadline(event.epoch + span)
+    spec = ob.deadline
+    within = None if spec.within is None else _duration(spec.within, params)
+    anchor_field = spec.at or spec.after or spec.before
+    sign = -1 if spec.before is not None else 1
+
+    def due(event: Event) -> Deadline | None:
+        start = event.epoch
+        if anchor_field is not None:
+            raw = event.get(anchor_field)
+            if raw is None:
+                return None
+            try:
+                start = raw if isinstance(raw, int) and anchor_field == "time" else micros(parse_time(raw))
+            except ValueError as exc:
+                raise CheckError(f"event {event.id!r}: field {anchor_field!r} must be a time for clause "
+                                 f"{clause_id!r}: {exc}", event.file, event.line) from None
+        if within is None:
+            return Deadline(start)
+        return add(start, Duration(sign * within.amount, within.unit), calendar)
+
+    return due
 
 
 def attr_field(name: str) -> str:
@@ -167,8 +289,13 @@ def compile_clause(
     roles: dict[str, FactRole] = {}
     by_type: dict[str, list[FactRole]] = {}
     for name, spec in template.facts.items():
-        types = resolve_param(spec.types, params)
-        where = [(c[0], c[1], resolve_param(c[2], params)) for c in spec.where]
+        synthetic = None
+        if spec.types is None:
+            synthetic = f"@{clause.id}/{name}"
+            types = [synthetic]
+        else:
+            types = resolve_param(spec.types, params)
+        where = expand_conditions(spec.where, params)
         partition: Getter | None = None
         if spec.partition is not None:
             if spec.partition.startswith("$"):
@@ -181,8 +308,10 @@ def compile_clause(
             code=intern(prefix + "role:" + name),
             spec=spec,
             where=where,
-            attributes={a: _getter(p, params) for a, p in spec.attributes.items()},
+            attributes=_attributes(spec, params),
             partition=partition,
+            params=params,
+            synthetic=synthetic,
         )
         roles[name] = role
         for event_type in types:
@@ -191,8 +320,10 @@ def compile_clause(
     obligations: list[CompiledObligation] = []
     ruleset: dict[str, Any] = {}
     bound: dict[str, set[str]] = {}
+    joins = {ob.name: {role: _expand_joins(conds, params) for role, conds in ob.evidence.items()}
+             for ob in template.obligations}
     for ob in template.obligations:
-        for evidence_role, conds in ob.evidence.items():
+        for evidence_role, conds in joins[ob.name].items():
             ids = {c[0] for c in conds if c[1] == "==" and c[2] == "obligation.id" and c[0] != "id"}
             bound[evidence_role] = bound.get(evidence_role, ids) & ids
     for role_name, attrs in bound.items():
@@ -203,17 +334,20 @@ def compile_clause(
             spec=ob,
             code=intern(prefix + "obligation:" + ob.name),
             deadline_span=None if deadline is None else int(deadline) * DAY,
-            opened_by=ob.opened_by,
+            opened_by=opened_roles(ob)[0],
             index=ob_index,
+            deadline=_deadline(ob, params, contract, clause.id),
+            has_deadline=ob.deadline is not None or deadline is not None,
         )
         obligations.append(compiled)
-        roles[ob.opened_by].opens.append(compiled)
-        if ob.amount_due is not None:
-            roles[ob.opened_by].numbers.append(expand_path(ob.amount_due.of, params))
+        for opener in opened_roles(ob):
+            roles[opener].opens.append(compiled)
+            if ob.amount_due is not None:
+                roles[opener].numbers.append(expand_path(ob.amount_due.of, params))
         for measure in ob.measures.values():
             if measure.sum is not None and measure.of:
                 roles[measure.sum].numbers.append(expand_path(measure.of, params))
-        for evidence_role, conds in ob.evidence.items():
+        for evidence_role, conds in joins[ob.name].items():
             role = roles[evidence_role]
             role.is_evidence = True
             terms: list[dict[str, Any]] = [{"r": role.code}]
@@ -228,4 +362,5 @@ def compile_clause(
         }
     names = {p.id: p.name for p in contract.contract.parties}
     display = {k: names[v] for k, v in params.items() if template.parameters.get(k) and template.parameters[k].type == "party"}
-    return CompiledClause(index, clause, template, params, roles, by_type, obligations, ruleset, judge_code, display)
+    return CompiledClause(index, clause, template, params, roles, by_type, obligations, ruleset, judge_code, display,
+                          dict(contract.contract.labels), names)

@@ -11,9 +11,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import values as typed
+from .calendars import PERIODS, CalendarError, Duration, holiday_calendar, parse_duration
 from .errors import CheckError, shorten
+from .expressions import ExpressionError, check_condition
 from .limits import MAX_AMOUNT_DECIMALS, MAX_AMOUNT_DIGITS, MAX_DURATION_DAYS, MAX_NUMBER_DIGITS, MAX_YEAR, MIN_YEAR
-from .models import Clause, Contract
+from .models import Clause, Contract, RuleTemplate
 from .templates import LoadedTemplate, validation_error
 from .yamlload import load_yaml, plain, position
 
@@ -66,6 +69,17 @@ def check_contract(loaded: LoadedContract, templates: dict[str, LoadedTemplate])
             raise loaded.fail(("contract", name), f"{name} {day} is outside the supported years {MIN_YEAR}–{MAX_YEAR}")
     if c.expires < c.effective:
         raise loaded.fail(("contract", "expires"), f"expires {c.expires} is before effective {c.effective}")
+    if c.calendar is not None:
+        try:
+            holiday_calendar(c.calendar)
+        except CalendarError as exc:
+            raise loaded.fail(("contract", "calendar"), str(exc)) from None
+    for index, clause in enumerate(c.clauses):
+        if clause.survives not in (None, "always"):
+            try:
+                parse_duration(clause.survives)
+            except ValueError as exc:
+                raise loaded.fail(("contract", "clauses", index, "survives"), f"survives: {exc}") from None
     party_ids = [p.id for p in c.parties]
     for index, party in enumerate(party_ids):
         if party in party_ids[:index]:
@@ -85,7 +99,30 @@ def check_contract(loaded: LoadedContract, templates: dict[str, LoadedTemplate])
         if template.kind != "obligation":
             raise loaded.fail(("contract", "clauses", index, "template"),
                               f"template {clause.template!r} is a {template.kind} template, not an obligation")
-        resolve_parameters(loaded, index, clause, templates[clause.template])
+        params = resolve_parameters(loaded, index, clause, templates[clause.template])
+        _check_clause_language(loaded, index, clause, template, params)
+
+
+def _check_clause_language(
+    loaded: LoadedContract, index: int, clause: Clause, template: RuleTemplate, params: dict[str, Any]
+) -> None:
+    """What a clause adds to its template: its own messages name real reasons; business days
+    have a holiday calendar to count on."""
+    base = ("contract", "clauses", index)
+    reasons = {row.reason for ob in template.obligations for row in ob.verdicts}
+    reasons |= {row.power.name for ob in template.obligations for row in ob.verdicts if row.power}
+    for reason in clause.messages:
+        if reason not in reasons:
+            raise loaded.fail((*base, "messages", reason), f"clause {clause.id!r}: no verdict of template "
+                              f"{template.id!r} has the reason {reason!r}; known: {', '.join(sorted(reasons))}")
+    for ob in template.obligations:
+        within = ob.deadline.within if ob.deadline is not None else None
+        if not (isinstance(within, str) and within.startswith("$")):
+            continue
+        value = params.get(within[1:])
+        if isinstance(value, Duration) and value.unit == "business_days" and loaded.contract.calendar is None:
+            raise loaded.fail((*base, "parameters", within[1:]), f"clause {clause.id!r} counts business days: name the "
+                              "holiday calendar in the contract's `calendar` (e.g. US, FR, DE-BY)")
 
 
 def resolve_parameters(loaded: LoadedContract, index: int, clause: Clause, template: LoadedTemplate) -> dict[str, Any]:
@@ -97,7 +134,9 @@ def resolve_parameters(loaded: LoadedContract, index: int, clause: Clause, templ
         if name not in specs:
             raise loaded.fail((*base, name), f"unknown parameter {name!r} for template {clause.template!r}; "
                                              f"known: {', '.join(sorted(specs))}")
-    values: dict[str, Any] = {"clause": clause.id}
+    # Built-ins every template may use: the clause's id, and the contract's holiday calendar
+    # for business-day arithmetic in conditions.
+    values: dict[str, Any] = {"clause": clause.id, "__calendar__": c.calendar}
     for name, spec in specs.items():
         if name not in clause.parameters:
             if spec.default is None:
@@ -132,10 +171,49 @@ def coerce(kind: str, raw: Any, contract: Contract) -> Any:
         if not isinstance(raw, str) or raw not in parties:
             raise ValueError(f"{shorten(raw)} is not a party of the contract ({', '.join(sorted(parties))})")
         return raw
+    if kind == "parties":
+        if not isinstance(raw, list) or not all(isinstance(v, str) and v in parties for v in raw):
+            raise ValueError(f"expected a list of parties of the contract ({', '.join(sorted(parties))}), got {shorten(raw)}")
+        return tuple(raw)
     if kind == "string":
         if not isinstance(raw, str):
             raise ValueError(f"expected text, got {shorten(raw)}")
         return raw
+    if kind == "duration":
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            raise ValueError(f"a duration names its unit: {{days: {raw}}}, '{raw} business days', '1 month'")
+        duration = parse_duration(raw)
+        approx = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "business_days": 2, "weeks": 7,
+                  "months": 31, "quarters": 92, "years": 366, "unlimited": 0}[duration.unit]
+        if duration.amount * approx > MAX_DURATION_DAYS:
+            raise ValueError(f"{duration} is too long (a duration stays within the years {MIN_YEAR}–{MAX_YEAR})")
+        return duration
+    if kind == "conditions":
+        if not isinstance(raw, list):
+            raise ValueError(f"expected a list of conditions [field, operator, value], got {shorten(raw)}")
+        for cond in raw:
+            try:
+                check_condition(cond, set(), set(), "condition", lhs_any_field=True)
+            except ExpressionError as exc:
+                raise ValueError(str(exc)) from None
+        return tuple(raw)
+    if kind == "values":
+        if not isinstance(raw, list) or any(isinstance(v, (list, dict)) for v in raw):
+            raise ValueError(f"expected a list of plain values, got {shorten(raw)}")
+        return tuple(typed.distinct(raw))
+    if kind == "number":
+        return to_decimal(raw)
+    if kind == "boolean":
+        if not isinstance(raw, bool):
+            raise ValueError(f"expected true or false, got {shorten(raw)}")
+        return raw
+    if kind == "period":
+        name, _, start = str(raw).partition(":")
+        if name == "none" and not start:
+            return "none"
+        if name not in PERIODS or (start and not (name == "fiscal_year" and start.isdigit() and 1 <= int(start) <= 12)):
+            raise ValueError(f"expected a period ({', '.join(PERIODS)}; fiscal_year:4 for a year from April), got {shorten(raw)}")
+        return str(raw)
     if kind in ("strings", "event_types", "clauses"):
         if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
             raise ValueError(f"expected a list of names, got {shorten(raw)}")

@@ -353,7 +353,8 @@ def explain(trail: Trail, result: CheckResult, contract: LoadedContract, templat
     evidence: list[dict[str, Any]] = []
     for role, conds in spec.evidence.items():
         fact = template.facts[role]
-        types = fact.types if not isinstance(fact.types, str) else params[fact.types[1:]]
+        types = compiled.roles[role].synthetic_types if fact.types is None else (
+            fact.types if not isinstance(fact.types, str) else params[fact.types[1:]])
         candidates = sorted(ob.evidence.get(role, []), key=lambda c: (c[0].time, c[0].seq))
         evidence.append({
             "role": role,
@@ -443,7 +444,8 @@ def explain(trail: Trail, result: CheckResult, contract: LoadedContract, templat
         "template": {
             "id": template.id, "title": template.title, "file": _shown_path(loaded.file),
             "summary": " ".join(template.summary.split()), "obligation": spec.name,
-            "opened_by": spec.opened_by, "instance": spec.instance,
+            "opened_by": spec.opened_by if isinstance(spec.opened_by, str) else ", ".join(spec.opened_by),
+            "instance": spec.instance,
         },
         "parameters": _parameters(ob, contract),
         "trigger": event_doc(ob.trigger, None, ob.item),

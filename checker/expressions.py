@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import values
+from .calendars import Duration, add
 from .moments import DAY
 
 
@@ -44,11 +45,22 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": _ordered(lambda a, b: bool(a >= b)),
     "in": _within,
     "not in": lambda a, b: not _within(a, b),
+    "between": lambda a, b: _range(a, b),
+    "outside": lambda a, b: not _range(a, b),
 }
+LOGIC = ("any", "all", "not")
+
+
+def _range(a: Any, b: Any) -> bool:
+    """Inclusive range `[low, high]` (a reading of 2 °C is inside 2–8 °C)."""
+    if not isinstance(b, (list, tuple)) or len(b) != 2:
+        raise ExpressionError(f"'between' needs [low, high] on its right, got {values.display(b)!r}")
+    low, high = b
+    return bool(_ordered(lambda x, y: bool(x <= y))(low, a) and _ordered(lambda x, y: bool(x <= y))(a, high))
 ENGINE_OPERATORS = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 REF_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
-FUNCTIONS = ("plus", "minus", "days")
-TESTS = ("exists", "missing", "nonempty")
+FUNCTIONS = ("plus", "minus", "days", "add", "sub")
+TESTS = ("exists", "missing", "nonempty", "trigger")
 
 
 class Missing:
@@ -102,12 +114,30 @@ def check_condition(
     cond: Any, roots: set[str], params: set[str], where: str,
     lhs_roots: set[str] | None = None, lhs_any_field: bool = False,
 ) -> None:
+    if isinstance(cond, str) and cond.startswith("$"):
+        if cond[1:] not in params:
+            raise ExpressionError(f"{where}: unknown parameter {cond!r}")
+        return  # a parameter of type conditions, checked when the contract is loaded
     if isinstance(cond, dict):
-        if len(cond) != 1 or next(iter(cond)) not in TESTS:
-            raise ExpressionError(f"{where}: unknown test {shorten_keys(cond)}; known: {', '.join(TESTS)}")
-        target = next(iter(cond.values()))
-        if not isinstance(target, str) or target.split(".", 1)[0] not in roots:
-            raise ExpressionError(f"{where}: {next(iter(cond))} needs a known name, got {target!r}")
+        if len(cond) != 1 or next(iter(cond)) not in (*TESTS, *LOGIC):
+            raise ExpressionError(f"{where}: unknown test {shorten_keys(cond)}; known: {', '.join((*TESTS, *LOGIC))}")
+        kind, target = next(iter(cond.items()))
+        if kind in LOGIC:
+            parts = [target] if kind == "not" else target
+            if not isinstance(parts, list) or (kind != "not" and not parts):
+                raise ExpressionError(f"{where}: {kind} takes a list of conditions, got {target!r}")
+            for part in parts:
+                check_condition(part, roots, params, where, lhs_roots, lhs_any_field)
+            return
+        if kind == "trigger":
+            conds = target if isinstance(target, list) else [target]
+            for part in conds:
+                check_condition(part, set(), params, where, lhs_any_field=True)
+            return
+        bare_field = lhs_any_field and isinstance(target, str) and bool(REF_RE.match(target)) and "." not in target
+        param = isinstance(target, str) and target.startswith("$") and target[1:] in params
+        if not isinstance(target, str) or not (bare_field or param or target.split(".", 1)[0] in roots):
+            raise ExpressionError(f"{where}: {kind} needs a known name, got {target!r}")
         return
     if not isinstance(cond, list) or len(cond) != 3:
         raise ExpressionError(f"{where}: a condition is [left, operator, right] or {{exists: name}}, got {cond!r}")
@@ -145,6 +175,11 @@ class Scope:
             left, right = (self.value(a) for a in args)
             if left is MISSING or right is MISSING:
                 return MISSING
+            if name in ("add", "sub"):
+                if not (isinstance(right, Duration) and values.is_number(left)):
+                    raise ExpressionError(f"{name} needs a time and a duration, got {left!r} and {right!r}")
+                amount = right.amount if name == "add" else -right.amount
+                return add(int(left), Duration(amount, right.unit), self.params.get("__calendar__")).at
             if not (values.is_number(left) and values.is_number(right)):
                 raise ExpressionError(
                     f"{name} needs two numbers, got {values.kind(left)} {values.display(left)!r} "
@@ -169,7 +204,15 @@ class Scope:
     def test(self, cond: Any) -> bool:
         if isinstance(cond, dict):
             kind, target = next(iter(cond.items()))
-            value = self.value(target)
+            if kind == "any":
+                return any(self.test(c) for c in target)
+            if kind == "all":
+                return all(self.test(c) for c in target)
+            if kind == "not":
+                return not self.test(target)
+            if kind == "trigger":
+                return self.trigger_test(target)
+            value = self.value(target, lhs=True)
             present = value is not MISSING and value is not None and value != []
             if kind == "exists":
                 return present
@@ -187,7 +230,26 @@ class Scope:
         except TypeError:
             raise ExpressionError(f"cannot compare {values.display(left)!r} {op} {values.display(right)!r}") from None
 
-    def all(self, conds: list[Any]) -> bool:
+    def trigger_test(self, target: Any) -> bool:
+        """Conditions on the fields of the event that set the obligation off (carve-outs)."""
+        event = self.names.get("trigger")
+        if event is None:
+            raise ExpressionError("no trigger event here")
+        conds = target if isinstance(target, list) else [target]
+        expanded: list[Any] = []
+        for cond in conds:
+            if isinstance(cond, str) and cond.startswith("$"):
+                expanded.extend(self.params[cond[1:]])
+            else:
+                expanded.append(cond)
+
+        def field_value(name: str) -> Any:
+            value = event.get(name)
+            return MISSING if value is None else value
+
+        return Scope(self.params, {}, lambda value, name: MISSING, field=field_value).all(expanded)
+
+    def all(self, conds: list[Any] | tuple[Any, ...]) -> bool:
         for cond in conds:
             if not self.test(cond):
                 return False

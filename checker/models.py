@@ -52,6 +52,12 @@ class Clause(Strict):
     template: str = Field(pattern=KEBAB)
     severity: Severity = "medium"
     parameters: dict[str, ParamValue] = Field(default_factory=dict)
+    # The clause's own words for a verdict: reason code → message (same ${placeholders} as the
+    # template's row), so a notice-with-objection clause says "objected", not "accepted".
+    messages: dict[str, str] = Field(default_factory=dict)
+    # Survives the end of the contract (expiry or termination): its duties set off by the end are
+    # judged after the term, for this long (a duration such as "2 years"; "always" for no limit).
+    survives: str | None = None
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -73,12 +79,17 @@ class Contract(Strict):
     expires: dt.date
     definitions: dict[str, Definition] = Field(default_factory=dict)
     clauses: list[Clause] = Field(min_length=1)
+    # Labels for codes in messages (`inference_code` → "inference code").
+    labels: dict[str, str] = Field(default_factory=dict)
+    # Holiday calendar for business days: a country code, optionally with a subdivision (US-NY).
+    calendar: str | None = None
 
 
 # --- rule templates --------------------------------------------------------------------
 
 ParamType = Literal[
-    "party", "string", "strings", "event_types", "days", "percent", "money", "clauses", "date"
+    "party", "parties", "string", "strings", "event_types", "days", "percent", "money", "clauses", "date",
+    "duration", "conditions", "values", "number", "boolean", "period",
 ]
 
 
@@ -88,13 +99,26 @@ class ParamSpec(Strict):
     default: Any = None
 
 
-class FactSpec(Strict):
-    """How an event becomes an engine fact of one role."""
+class CalendarTrigger(Strict):
+    """One synthetic trigger per calendar period from the effective date to the as-of time."""
 
-    types: str | list[str]
-    where: list[list[Any]] = Field(default_factory=list)
+    every: str  # a period name or a $parameter of type period
+    at: Literal["start", "end"] = "end"
+
+
+class FactSpec(Strict):
+    """How an event (or a date of the contract, or a calendar period) becomes an engine fact."""
+
+    types: str | list[str] | None = None
+    # Synthetic triggers instead of log events: dates of the contract (effective, expires, a
+    # $date parameter) or one per calendar period. Their facts carry `date`, `period`,
+    # `period_start` and `period_end`.
+    dates: list[str] | str | None = None  # names, or a $parameter of type strings
+    calendar: CalendarTrigger | None = None
+    where: list[Any] = Field(default_factory=list)
     each: str | None = None
-    attributes: dict[str, str] = Field(default_factory=dict)
+    # attribute name → field path; or a $parameter of type strings: each field as an attribute
+    attributes: dict[str, str] | str | list[dict[str, str] | str] = Field(default_factory=dict)
     partition: str | None = None
     broadcast: bool = False
     # `latest`: only the newest fact of this role per correlation key can be evidence for an
@@ -113,7 +137,20 @@ class MeasureSpec(Strict):
 
 
 class Effect(Strict):
-    end_clauses: str | list[str]
+    """What a verdict does to other clauses or to the contract, from the obligation's time on."""
+
+    end_clauses: str | list[str] | None = None
+    suspend_clauses: str | list[str] | None = None
+    resume_clauses: str | list[str] | None = None
+    terminate_contract: bool = False
+
+
+class Power(Strict):
+    """A right that arises with this verdict (reported as an `info` finding of its own)."""
+
+    name: str = Field(pattern=KEBAB)
+    holder: str  # a $parameter of type party
+    message: str
 
 
 class VerdictRow(Strict):
@@ -124,6 +161,8 @@ class VerdictRow(Strict):
     message: str
     evidence: list[str] = Field(default_factory=list)
     effect: Effect | None = None
+    power: Power | None = None
+    doc: str = ""  # what the reason code means, for the reports' legend
 
 
 class AmountDue(Strict):
@@ -132,13 +171,24 @@ class AmountDue(Strict):
     cumulative_cap: Any = None
 
 
+class DeadlineSpec(Strict):
+    """When a duty falls due: `within` a duration after the trigger (or after / before a time
+    field of the trigger), or `at` a time field the trigger carries (an agreed delivery date)."""
+
+    within: Any = None  # a duration ({days: 30}, "1 month") or a $parameter of type duration/days
+    after: str | None = None
+    before: str | None = None
+    at: str | None = None
+
+
 class ObligationSpec(Strict):
     name: str = Field(pattern=KEBAB)
-    opened_by: str
+    opened_by: str | list[str]  # one role, or several (events, dates, periods) of one duty
     instance: str | None = None
     deadline_days: int | str | None = None
+    deadline: DeadlineSpec | None = None
     amount_due: AmountDue | None = None
-    evidence: dict[str, list[list[Any]]] = Field(default_factory=dict)
+    evidence: dict[str, list[Any]] = Field(default_factory=dict)  # joins, or $fields listed by the clause
     measures: dict[str, MeasureSpec] = Field(default_factory=dict)
     verdicts: list[VerdictRow] = Field(min_length=1)
 

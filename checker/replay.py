@@ -13,16 +13,27 @@ from typing import Any
 
 from . import values
 from .compiler import CompiledClause, CompiledObligation, FactRole, Interner, compile_clause, resolve_param
+from .contract_state import ContractState
 from .contracts import LoadedContract
 from .engine import EngineSession
 from .errors import CheckError, InternalError, shorten
 from .events import EventLog, SkippedLine
 from .findings import CheckResult, ClauseInfo, Finding
 from .models import Event
-from .moments import MAX_MICROS, micros
+from .moments import MAX_MICROS, micros, micros_of_date
 from .scope import ContractTerm
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
-from .verdicts import Judgment, Obligation, judge, make_finding, mark_unreadable, number_field
+from .triggers import check_ids, synthetic_events
+from .verdicts import (
+    Judgment,
+    Obligation,
+    discharged_row,
+    judge,
+    make_finding,
+    make_power_finding,
+    mark_unreadable,
+    number_field,
+)
 
 PARTITIONS = 64
 NO_KEY = "\x00no-key"
@@ -123,7 +134,11 @@ class Replay:
         self.term = ContractTerm(contract, templates)
         self.findings: list[Finding] = []
         self.numbers = 0
-        self.ended: dict[str, int] = {}
+        c = contract.contract
+        self.state = ContractState(c, micros_of_date(c.expires + dt.timedelta(days=1)))
+        self.powers = 0
+        self.synthetic: list[Event] = []
+        self.post_term: set[int] = set()  # seqs of events after the term, fed to surviving clauses only
         self.triggered: set[int] = set()
         self.suppressed: set[int] = set()
         self.opened = 0
@@ -134,7 +149,6 @@ class Replay:
     def check_references(self) -> None:
         """Actors must be parties, refs must name events, and fields a clause computes with must be
         numbers; under --lenient such events are skipped (and the verdicts they touch marked)."""
-        parties = {p.id for p in self.contract.contract.parties}
         unreadable_ids = {s.record.get("id") for s in self.log.skipped if isinstance(s.record, dict)}
         numeric: dict[str, list[tuple[CompiledClause, FactRole]]] = {}
         for compiled in self.clauses:
@@ -144,10 +158,9 @@ class Replay:
         for event in self.log.events:
             problem = None
             ref = event.fields.get("ref")
-            if event.actor not in parties:
-                problem = (f"event {event.id!r}: actor {shorten(event.actor)} is not a party of contract "
-                           f"{self.contract.contract.id!r} ({', '.join(sorted(parties))})")
-            elif ref is not None and ref not in self.by_id:
+            # A third party's event is legal (SPEC §10): it never counts as a party's act, because
+            # every role that stands for a party's act filters on `actor`.
+            if ref is not None and ref not in self.by_id:
                 why = "an unreadable line" if ref in unreadable_ids else "no event of the log"
                 problem = f"event {event.id!r}: 'ref' names {why}: {shorten(ref)}"
             else:
@@ -173,26 +186,36 @@ class Replay:
         in_scope: list[Event] = []
         out_of_term: list[Event] = []
         after: list[Event] = []
+        survival_end = self.survival_horizon()
         for event in ordered:
             if not self.term.contains(event):
                 out_of_term.append(event)
+                if self.state.end_of_term <= event.epoch <= min(survival_end, self.as_of_epoch):
+                    self.post_term.add(event.seq)
             elif event.time > as_of:
                 after.append(event)
             else:
                 in_scope.append(event)
+        first_seq = max((e.seq for e in self.log.events), default=-1) + 1
+        self.synthetic = synthetic_events(self.contract, self.clauses, self.as_of_epoch, first_seq)
+        check_ids(self.synthetic, set(self.by_id))
+        self.by_seq.extend(self.synthetic)
+        fed = sorted([*in_scope, *self.synthetic, *(e for e in out_of_term if e.seq in self.post_term)],
+                     key=lambda e: (e.epoch, e.seq >= first_seq and 0 or 1, e.seq))
         effects = [c for c in self.clauses if _has_effects(c)]
         others = [c for c in self.clauses if not _has_effects(c)]
         if jobs <= 1 or len(others) < 2 or self.trace is not None:
-            self.replay(self.clauses, in_scope)
+            self.replay(self.clauses, fed)
         else:
-            # Clauses are independent but for milestone effects: settle those first, then
-            # replay the other clauses in parallel, each worker with the same `ended` times.
+            # Clauses are independent but for effects on other clauses: settle those first, then
+            # replay the other clauses in parallel, each worker with the same contract state.
             progress, self.progress = self.progress, None  # the workers' completions report it
-            self.replay(effects, in_scope)
+            self.replay(effects, fed)
             self.progress = progress
-            self.replay_parallel(others, in_scope, jobs)
-        if self.opened != len(self.findings):
-            raise InternalError(f"{self.opened} obligations opened but {len(self.findings)} verdicts given")
+            self.replay_parallel(others, fed, jobs)
+        if self.opened + self.powers != len(self.findings):
+            raise InternalError(f"{self.opened} obligations opened and {self.powers} powers arose, "
+                                f"but {len(self.findings)} verdicts given")
         listeners: dict[str, set[str]] = {}
         for compiled in self.clauses:
             for event_type in compiled.by_type:
@@ -222,6 +245,9 @@ class Replay:
                         self.progress(done, total)
                         step += PROGRESS_STEP
                     for run in listeners.get(event.type, ()):
+                        if event.seq in self.post_term and self.state.survives_until(
+                                run.compiled.clause.id, self.state.end_of_term) is None:
+                            continue  # after the term, only surviving clauses still read events
                         fed.setdefault(run.compiled.index, []).append(event)
                 for run in order:
                     events = fed.get(run.compiled.index)
@@ -268,12 +294,13 @@ class Replay:
         for outcome in outcomes:
             if isinstance(outcome, str):
                 raise CheckError(outcome)
-            findings, triggered, suppressed, opened = outcome
+            findings, triggered, suppressed, opened, powers = outcome
             for data, seqs in findings:
                 self.findings.append(Finding(**data, events=[self.by_seq[s] for s in seqs]))
             self.triggered |= triggered
             self.suppressed |= suppressed
             self.opened += opened
+            self.powers += powers
 
     def run_judges_before(self, epoch: int) -> None:
         """Every judgment due before `epoch`, in time order (clause order for equal times)."""
@@ -356,14 +383,16 @@ class Replay:
         attrs: dict[str, Any], fact: dict[str, Any], key: Any, epoch: int,
     ) -> None:
         clause_id = run.compiled.clause.id
-        if clause_id in self.ended and epoch >= self.ended[clause_id]:
+        if not self.state.in_force(clause_id, epoch) or (
+                event.seq in self.post_term and not self._survives(clause_id, epoch)):
             self.suppressed.add(event.seq)
             return
         self.numbers += 1
         number = self.numbers
         code = self.intern(key)
         fact.update({"r": compiled_ob.code, "n": number, "k": code})
-        deadline = None if compiled_ob.deadline_span is None else epoch + compiled_ob.deadline_span
+        due = None if compiled_ob.deadline is None else compiled_ob.deadline(event)
+        deadline = None if due is None else due.at
         if deadline is not None and deadline > MAX_MICROS:
             raise CheckError(
                 f"event {event.id!r} sets off an obligation of clause {clause_id!r} due after 9999-12-31, "
@@ -372,6 +401,7 @@ class Replay:
         ob = Obligation(
             number=number, clause=run.compiled, compiled=compiled_ob, trigger=event, item=item,
             attributes=attrs, fact=fact, partition=code % PARTITIONS, deadline=deadline,
+            deadline_alternative=None if due is None else due.alternative,
         )
         if compiled_ob.spec.amount_due is not None:
             ob.due = self.amount_due(run, compiled_ob, event)
@@ -381,7 +411,8 @@ class Replay:
         self.triggered.add(event.seq)
         ob.fact = run.assert_fact(ob.partition, fact)
         first = self.as_of_epoch if deadline is None else min(deadline, self.as_of_epoch)
-        run.schedule(first, number)
+        # A deadline before the trigger (notice due before an event) is judged at the trigger.
+        run.schedule(max(first, epoch), number)
 
     def amount_due(self, run: ClauseRun, compiled_ob: CompiledObligation, event: Event) -> Decimal:
         spec = compiled_ob.spec.amount_due
@@ -401,12 +432,23 @@ class Replay:
         return due
 
     def judge(self, run: ClauseRun, ob: Obligation, now: int) -> None:
-        row, names = judge(ob, now, self.as_of_epoch)
-        if not row.final and now < self.as_of_epoch:
-            if self.trace is not None:
-                self.trace(Judgment(ob, row, names, now, None))
-            run.schedule(self.as_of_epoch, ob.number)
-            return
+        clause_id = run.compiled.clause.id
+        cutoff = self.state.terminated if self._survives(clause_id, now) is False else None
+        if cutoff is not None and ob.trigger.epoch < cutoff < now and (ob.deadline is None or ob.deadline > cutoff):
+            # The contract ended while this duty was open: judged as it stood then; what was
+            # still to come is discharged.
+            ob.evidence = {k: [c for c in v if c[0].epoch <= cutoff] for k, v in ob.evidence.items()}
+            row, names = judge(ob, cutoff, self.as_of_epoch)
+            if row.verdict == "pending":
+                row = discharged_row(self.state.terminated_by or "")
+            now = cutoff
+        else:
+            row, names = judge(ob, now, self.as_of_epoch)
+            if not row.final and now < self.as_of_epoch:
+                if self.trace is not None:
+                    self.trace(Judgment(ob, row, names, now, None))
+                run.schedule(self.as_of_epoch, ob.number)
+                return
         finding = make_finding(ob, row, names, now)
         if self.trace is not None:
             self.trace(Judgment(ob, row, names, now, finding))
@@ -419,10 +461,26 @@ class Replay:
             del run.live[trigger]
             for fact in run.bound.pop(trigger, ()):
                 run.engine.retract_fact(fact)
+        if row.power is not None:
+            self.findings.append(make_power_finding(ob, row, names, now))
+            self.powers += 1
         if row.effect is not None:
-            targets = resolve_param(row.effect.end_clauses, run.compiled.params)
-            for clause_id in [targets] if isinstance(targets, str) else targets:
-                self.ended.setdefault(clause_id, now)
+            targets: dict[str, list[str]] = {}
+            for kind in ("end_clauses", "suspend_clauses", "resume_clauses"):
+                value = resolve_param(getattr(row.effect, kind), run.compiled.params)
+                targets[kind] = [] if value is None else [value] if isinstance(value, str) else list(value)
+            self.state.apply(row.effect, targets, now, clause_id)
+
+    def _survives(self, clause_id: str, at: int) -> bool:
+        """Whether a clause is still in force at `at` after the contract's end (term or termination)."""
+        end = self.state.terminated if self.state.terminated is not None else self.state.end_of_term
+        until = self.state.survives_until(clause_id, end)
+        return until is not None and at < until
+
+    def survival_horizon(self) -> int:
+        """The latest instant any surviving clause reads events after the term."""
+        ends = [self.state.survives_until(c.id, self.state.end_of_term) for c in self.contract.contract.clauses]
+        return max((e for e in ends if e is not None), default=self.state.end_of_term)
 
     def result(self, in_scope: list[Event], out_of_term: list[Event], after: list[Event]) -> CheckResult:
         clause_order = {c.clause.id: c.index for c in self.clauses}
@@ -455,7 +513,7 @@ class Replay:
                 ClauseInfo(
                     id=c.clause.id, section=c.clause.section, title=c.clause.title, text=c.clause.text,
                     template=c.template.id, severity=c.clause.severity,
-                    parameters={k: v for k, v in c.params.items() if k != "clause"},
+                    parameters={k: v for k, v in c.params.items() if k != "clause" and not k.startswith("__")},
                     assumptions={k: p.assumption for k, p in c.clause.parameters.items() if p.assumption},
                     line=self.contract.clause_line(c.index),
                 )
@@ -500,14 +558,14 @@ def _replay_group(indices: list[int]) -> Any:
     """In a forked worker: replay some clauses, return findings as plain data (events by seq)."""
     assert _ACTIVE is not None
     replay, in_scope = _ACTIVE
-    replay.findings, replay.triggered, replay.suppressed, replay.opened = [], set(), set(), 0
+    replay.findings, replay.triggered, replay.suppressed, replay.opened, replay.powers = [], set(), set(), 0, 0
     try:
         replay.replay([c for c in replay.clauses if c.index in indices], in_scope)
     except CheckError as exc:
         return str(exc)
     fields = [f for f in Finding.__dataclass_fields__ if f != "events"]
     findings = [({k: getattr(f, k) for k in fields}, [e.seq for e in f.events]) for f in replay.findings]
-    return findings, replay.triggered, replay.suppressed, replay.opened
+    return findings, replay.triggered, replay.suppressed, replay.opened, replay.powers
 
 
 def check(

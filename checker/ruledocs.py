@@ -86,13 +86,21 @@ def render_types(types: str | list[str]) -> str:
 
 
 def render_fact(fact: FactSpec) -> str:
-    parts = [f"events of type {render_types(fact.types)}"]
+    if fact.types is not None:
+        parts = [f"events of type {render_types(fact.types)}"]
+    elif fact.calendar is not None:
+        parts = [f"one per {fact.calendar.every} period, at its {fact.calendar.at}"]
+    else:
+        parts = [f"the contract date(s) {', '.join(fact.dates or [])}"]
     if fact.where:
         parts.append("where " + render_conditions(fact.where))
     if fact.each:
         parts.append(f"one fact per item of `{fact.each}`")
-    if fact.attributes:
-        parts.append("attributes " + ", ".join(f"{k} ← {v}" for k, v in fact.attributes.items()))
+    for part in fact.attributes if isinstance(fact.attributes, list) else [fact.attributes]:
+        if isinstance(part, str):
+            parts.append(f"attributes: the fields listed by {part}")
+        elif part:
+            parts.append("attributes " + ", ".join(f"{k} ← {v}" for k, v in part.items()))
     parts.append("shared by every obligation" if fact.broadcast else f"correlated by {fact.partition}")
     return "; ".join(parts)
 
@@ -191,8 +199,10 @@ def _params_md(t: RuleTemplate) -> list[str]:
 
 def _obligation_md(t: RuleTemplate, ob: ObligationSpec) -> list[str]:
     out = [f"### Obligation `{ob.name}`", ""]
-    out.append(f"- opened by `{ob.opened_by}`" + (f", one per `{ob.instance}`" if ob.instance else "")
-               + f": {_code(_cell(render_fact(t.facts[ob.opened_by])))}")
+    openers = [ob.opened_by] if isinstance(ob.opened_by, str) else ob.opened_by
+    for opener in openers:
+        out.append(f"- opened by `{opener}`" + (f", one per `{ob.instance}`" if ob.instance else "")
+                   + f": {_code(_cell(render_fact(t.facts[opener])))}")
     out.append(f"- deadline: {_code(render_deadline(ob))}")
     if ob.amount_due is not None:
         due = ob.amount_due

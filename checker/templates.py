@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import CheckError, shorten
 from .expressions import ENGINE_OPERATORS, REF_RE, ExpressionError, check_condition, check_operand
-from .models import KEBAB, SNAKE, ObligationSpec, RuleTemplate
+from .models import KEBAB, SNAKE, FactSpec, ObligationSpec, RuleTemplate
 from .yamlload import load_yaml, plain, position
 
 PLACEHOLDER_RE = re.compile(r"\$\{([^}]*)\}")
@@ -20,10 +20,13 @@ PARAM_IN_PATH_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 BUILTIN_PARAMS = {"clause"}
 VERDICT_NAMES = {"now", "deadline", "due", "as_of", "obligation"}
 MESSAGE_BUILTINS = {
-    "trigger_type", "trigger_date", "trigger_id", "deadline_date", "now_date", "due", "clause",
+    "trigger_type", "trigger_date", "trigger_id", "trigger_actor", "deadline_date", "now_date", "due", "clause",
     "obligation", "instance",
 }
 FACT_BUILTINS = {"time", "id"}
+CONTRACT_DATES = ("effective", "expires")
+# Fields of the synthetic trigger events made from contract dates and calendar periods.
+SYNTHETIC_FIELDS = {"date", "period", "period_start", "period_end", "ends_at", "what"}
 
 
 @dataclass(frozen=True)
@@ -118,22 +121,38 @@ def _check_semantics(loaded: LoadedTemplate) -> None:
         raise _fail(loaded, (), "an obligation template needs at least one obligation")
     for role, fact in t.facts.items():
         base = ("facts", role)
+        sources = [k for k in ("types", "dates", "calendar") if getattr(fact, k) is not None]
+        if len(sources) != 1:
+            raise _fail(loaded, base, "a fact names exactly one source: types (events of the log), dates (of the "
+                                      "contract) or calendar (one per period)")
         if isinstance(fact.types, str) and (not fact.types.startswith("$") or fact.types[1:] not in params):
             raise _fail(loaded, (*base, "types"),
                         f"types must be a list of event types or a $parameter, got {shorten(fact.types)}")
+        if isinstance(fact.dates, str):
+            if not fact.dates.startswith("$") or fact.dates[1:] not in params:
+                raise _fail(loaded, (*base, "dates"), f"dates are a list or a $parameter, got {shorten(fact.dates)}")
+        for i, date in enumerate(fact.dates if isinstance(fact.dates, list) else []):
+            if date not in CONTRACT_DATES and not (date.startswith("$") and date[1:] in params):
+                raise _fail(loaded, (*base, "dates", i), f"a date is effective, expires or a $parameter, got {shorten(date)}")
+        if fact.calendar is not None and fact.calendar.every.startswith("$") and fact.calendar.every[1:] not in params:
+            raise _fail(loaded, (*base, "calendar", "every"), f"unknown parameter {fact.calendar.every!r}")
         for i, cond in enumerate(fact.where):
-            if not (isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str)):
-                raise _fail(loaded, (*base, "where", i), f"a filter is [field, operator, value], got {cond!r}")
-            if cond[1] not in ("==", "!=", "in", "not in"):
-                raise _fail(loaded, (*base, "where", i), f"unknown filter operator {cond[1]!r}")
+            if isinstance(cond, list) and len(cond) == 3 and isinstance(cond[0], str) and "{" in cond[0]:
+                _check_path(loaded, (*base, "where", i), cond[0], params)  # a field named by a parameter
+                cond = ["x", *cond[1:]]
             try:
-                check_operand(cond[2], set(), params, f"facts.{role}.where")
+                check_condition(cond, set(), params, f"facts.{role}.where", lhs_any_field=True)
             except ExpressionError as exc:
                 raise _fail(loaded, (*base, "where", i), str(exc)) from None
-        for name, path in fact.attributes.items():
-            if name in FACT_BUILTINS:
-                raise _fail(loaded, (*base, "attributes", name), f"attribute name {name!r} is reserved")
-            _check_path(loaded, (*base, "attributes", name), path, params)
+        for part in fact.attributes if isinstance(fact.attributes, list) else [fact.attributes]:
+            if isinstance(part, str):
+                if not part.startswith("$") or part[1:] not in params:
+                    raise _fail(loaded, (*base, "attributes"), "attributes are a mapping or a $parameter listing field names")
+                continue
+            for name, path in part.items():
+                if name in FACT_BUILTINS:
+                    raise _fail(loaded, (*base, "attributes", name), f"attribute name {name!r} is reserved")
+                _check_path(loaded, (*base, "attributes", name), path, params)
         if fact.partition is not None and not fact.partition.startswith("$"):
             _check_path(loaded, (*base, "partition"), fact.partition, params)
         if fact.keep == "latest" and (fact.broadcast or fact.partition is None):
@@ -151,34 +170,52 @@ def _check_obligation(
     loaded: LoadedTemplate, base: tuple[int | str, ...], ob: ObligationSpec, params: set[str]
 ) -> None:
     t = loaded.template
-    if ob.opened_by not in t.facts:
-        raise _fail(loaded, (*base, "opened_by"), f"unknown fact role {ob.opened_by!r}")
-    opened = t.facts[ob.opened_by]
-    ob_attrs = set(opened.attributes) | FACT_BUILTINS
-    if ob.instance is not None and ob.instance not in opened.attributes:
+    openers = [ob.opened_by] if isinstance(ob.opened_by, str) else ob.opened_by
+    for opener in openers:
+        if opener not in t.facts:
+            raise _fail(loaded, (*base, "opened_by"), f"unknown fact role {opener!r}")
+    names_of = [_attribute_names(t.facts[o]) for o in openers]
+    opened_attrs = None if any(n is None for n in names_of) else set.intersection(*[n for n in names_of if n is not None])
+    ob_attrs = None if opened_attrs is None else opened_attrs | FACT_BUILTINS
+    if ob.instance is not None and opened_attrs is not None and ob.instance not in opened_attrs:
         raise _fail(loaded, (*base, "instance"), f"instance {ob.instance!r} is not an attribute of {ob.opened_by!r}")
+    if ob.amount_due is not None and len(openers) > 1:
+        raise _fail(loaded, (*base, "amount_due"), "an amount due needs one opening role")
     if isinstance(ob.deadline_days, str) and ob.deadline_days[1:] not in params:
         raise _fail(loaded, (*base, "deadline_days"), f"unknown parameter {ob.deadline_days!r}")
+    if ob.deadline is not None:
+        d = ob.deadline
+        if ob.deadline_days is not None:
+            raise _fail(loaded, (*base, "deadline"), "write either deadline or deadline_days, not both")
+        anchors = [a for a in (d.at, d.after, d.before) if a is not None]
+        if len(anchors) > 1 or (d.at is not None and d.within is not None) or (d.at is None and d.within is None):
+            raise _fail(loaded, (*base, "deadline"), "a deadline is `within` a duration (optionally `after` or `before` "
+                                                     "a time field of the trigger), or `at` a time field of the trigger")
+        if isinstance(d.within, str) and d.within.startswith("$") and d.within[1:] not in params:
+            raise _fail(loaded, (*base, "deadline", "within"), f"unknown parameter {d.within!r}")
     for role, conds in ob.evidence.items():
         if role not in t.facts:
             raise _fail(loaded, (*base, "evidence", role), f"unknown fact role {role!r}")
-        attrs = set(t.facts[role].attributes) | FACT_BUILTINS
+        role_attrs = _attribute_names(t.facts[role])
+        attrs = None if role_attrs is None else role_attrs | FACT_BUILTINS
         for i, cond in enumerate(conds):
             loc = (*base, "evidence", role, i)
+            if isinstance(cond, str) and cond.startswith("$") and cond[1:] in params:
+                continue  # fields the clause lists: each joined with the obligation's own
             if not (isinstance(cond, list) and len(cond) == 3):
                 raise _fail(loaded, loc, f"a join condition is [attribute, operator, value], got {cond!r}")
             lhs, op, rhs = cond
             if op not in ENGINE_OPERATORS:
                 raise _fail(loaded, loc, f"operator {shorten(op)} cannot be used in an engine join; "
                                          f"known: {', '.join(ENGINE_OPERATORS)}")
-            if lhs not in attrs:
+            if attrs is not None and lhs not in attrs:
                 raise _fail(loaded, loc, f"unknown attribute {lhs!r} of {role!r}; known: {', '.join(sorted(attrs))}")
             if op not in ("==", "!=") and lhs != "time":
                 # The engine sees attribute values as typed codes, which only compare for equality.
                 raise _fail(loaded, loc, f"{shorten(op)} in an engine join can only compare time; "
                                          f"compare {lhs!r} in a measure's `where` instead")
             if isinstance(rhs, str) and rhs.startswith("obligation."):
-                if rhs.split(".", 1)[1] not in ob_attrs:
+                if ob_attrs is not None and rhs.split(".", 1)[1] not in ob_attrs:
                     raise _fail(loaded, loc, f"unknown obligation attribute in {shorten(rhs)}; "
                                              f"known: {', '.join(sorted(ob_attrs))}")
             else:
@@ -213,7 +250,7 @@ def _check_obligation(
                 except ExpressionError as exc:
                     raise _fail(loaded, (*loc, "where", i), str(exc)) from None
         roots = roots | {name}
-    allowed_placeholders = params | set(opened.attributes) | set(ob.measures) | MESSAGE_BUILTINS
+    allowed_placeholders = params | (opened_attrs or set()) | set(ob.measures) | MESSAGE_BUILTINS | SYNTHETIC_FIELDS
     for i, row in enumerate(ob.verdicts):
         loc = (*base, "verdicts", i)
         for j, cond in enumerate(row.when):
@@ -235,6 +272,17 @@ def _check_obligation(
     if ob.verdicts[-1].when:
         raise _fail(loaded, (*base, "verdicts", len(ob.verdicts) - 1, "when"),
                     "the last verdict row must have `when: []` so every obligation gets a verdict")
+
+
+def _attribute_names(fact: FactSpec) -> set[str] | None:
+    """The attribute names of a fact role; None when the clause lists them (a $parameter)."""
+    parts = fact.attributes if isinstance(fact.attributes, list) else [fact.attributes]
+    if any(isinstance(part, str) for part in parts):
+        return None
+    names = {name for part in parts if isinstance(part, dict) for name in part}
+    if fact.types is None:
+        names |= SYNTHETIC_FIELDS
+    return names
 
 
 def _check_alias(cond: Any, roots: set[str], where: str) -> None:

@@ -9,12 +9,12 @@ from string import Template
 from typing import Any
 
 from . import values
-from .compiler import CompiledClause, CompiledObligation
+from .compiler import CompiledClause, CompiledObligation, resolve_param
 from .errors import CheckError, shorten
 from .expressions import MISSING, ExpressionError, Scope
 from .findings import Finding, finding_id
 from .models import Event, MeasureSpec, VerdictRow
-from .moments import DAY, date_text, moment
+from .moments import DAY, HOUR, MINUTE, SECOND, date_text, moment
 from .templates import PARAM_IN_PATH_RE, PLACEHOLDER_RE
 
 Candidate = tuple[Event, Any]
@@ -33,6 +33,7 @@ class Obligation:
     fact: dict[str, Any]
     partition: int
     deadline: int | None
+    deadline_alternative: int | None = None  # the other reading when a month end was rounded
     due: Decimal | None = None
     evidence: dict[str, list[Candidate]] = field(default_factory=dict)
     closed: bool = False
@@ -106,8 +107,29 @@ def _event_attr(event: Event, name: str, ob: Obligation) -> Any:
         return (event.epoch - ob.trigger.epoch) // DAY
     if name == "days_before":
         return (ob.trigger.epoch - event.epoch) // DAY
+    if name == "late_by":
+        return "(no deadline)" if ob.deadline is None else span_text(event.epoch - ob.deadline)
+    if name == "early_by":
+        return "(no deadline)" if ob.deadline is None else span_text(ob.deadline - event.epoch)
     value = event.get(name)
     return MISSING if value is None else value
+
+
+def span_text(span: int) -> str:
+    """A duration as counsel reads it: 3 days, 4 hours and 10 minutes; 0.5 seconds."""
+    if span <= 0:
+        return "0 seconds"
+    parts: list[str] = []
+    for size, unit in ((DAY, "day"), (HOUR, "hour"), (MINUTE, "minute")):
+        count, span = divmod(span, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    if span and not parts:
+        seconds = Decimal(span) / Decimal(SECOND)
+        parts.append(f"{values.number_text(seconds)} second{'s' if seconds != 1 else ''}")
+    elif span:
+        parts.append(f"{span // SECOND} seconds" if span >= SECOND else "less than a second")
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _sorted(cands: list[Candidate]) -> list[Candidate]:
@@ -127,9 +149,13 @@ def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, 
     lookup = _lookup_factory(ob)
     names: dict[str, Any] = {
         "obligation": _ObligationView(ob),
+        "trigger": ob.trigger,
         "now": now,
         "as_of": as_of,
         "deadline": MISSING if ob.deadline is None else ob.deadline,
+        # The rounded-up reading of a deadline that fell on a missing month day (31 Jan + 1
+        # month): rows compare with it to mark a verdict that depends on the rounding as grey.
+        "deadline_alt": MISSING if ob.deadline is None else (ob.deadline_alternative or ob.deadline),
         "due": MISSING if ob.due is None else ob.due,
     }
     ordered: dict[str, list[Candidate]] = {}
@@ -212,35 +238,52 @@ class _Placeholders(Template):
     idpattern = r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?"
 
 
-def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: int) -> Finding:
+def render_message(ob: Obligation, text: str, names: dict[str, Any], now: int, extra: dict[str, Any] | None = None) -> str:
+    """A message's ${placeholders} filled in; codes shown with the contract's labels."""
     clause = ob.clause
     lookup = _lookup_factory(ob)
+    labels = clause.labels
     builtins: dict[str, Any] = {
-        "trigger_type": ob.trigger.type.replace("_", " "),
+        "trigger_type": ob.trigger.fields.get("what", "") if ob.trigger.type.startswith("@")
+        else ob.trigger.type.replace("_", " "),
         "trigger_date": ob.trigger.time.date().isoformat(),
         "trigger_id": ob.trigger.id,
+        "trigger_actor": clause.party_names.get(ob.trigger.actor, ob.trigger.actor),
         "deadline_date": "(none)" if ob.deadline is None else _date(ob.deadline),
         "now_date": _date(now),
         "due": ob.due,
         "clause": clause.clause.id,
         "instance": ob.instance,
+        **(extra or {}),
     }
+
+    def show(value: Any) -> str:
+        if isinstance(value, str):
+            return labels.get(value) or value
+        if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
+            return ", ".join(labels.get(v) or v for v in value)
+        return _render(value)
 
     def resolve(key: str) -> str:
         root, _, attr = key.partition(".")
         if root in names and root not in ("obligation",):
             value = names[root]
-            return _render(lookup(value, attr) if attr else value)
+            return show(lookup(value, attr) if attr else value)
         if root in builtins:
-            return _render(builtins[root])
+            return show(builtins[root])
         if root in ob.attributes:
-            return _render(ob.attributes[root])
+            return show(ob.attributes[root])
         if root in clause.params:
-            return _render(clause.display.get(root, clause.params[root]))
-        return _render(_event_attr(ob.trigger, root, ob))
+            return show(clause.display.get(root, clause.params[root]))
+        return show(_event_attr(ob.trigger, root, ob))
 
-    template, keys = _message_template(row.message)
-    message = template.safe_substitute({key: resolve(key) for key in keys})
+    template, keys = _message_template(text)
+    return template.safe_substitute({key: resolve(key) for key in keys})
+
+
+def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: int) -> Finding:
+    clause = ob.clause
+    message = render_message(ob, clause.clause.messages.get(row.reason, row.message), names, now)
     cited: list[Event] = []
     for name in row.evidence:
         value = names.get(f"{name}__events", names.get(name, MISSING))
@@ -250,6 +293,7 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
                 cited.append(item[0])
     cited.sort(key=lambda e: (e.time, e.id))
     values = {k: v for k, v in names.items() if isinstance(v, (Decimal, int)) and not k.endswith("__events")}
+    plain_form = ob.compiled.spec.deadline is None
     return Finding(
         id=finding_id(clause.clause.id, ob.trigger.id, ob.instance_key, ob.compiled.index),
         clause=clause.clause.id,
@@ -260,12 +304,40 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
         message=message,
         events=[ob.trigger, *cited],
         time=ob.trigger.time,
-        due=None if not ob.compiled.deadline_span or ob.deadline is None else moment(ob.deadline),
+        due=None if ob.deadline is None or (plain_form and not ob.compiled.deadline_span) else moment(ob.deadline),
         instance=ob.instance,
         obligation=ob.compiled.spec.name,
         values=values,
-        row=next(i for i, r in enumerate(ob.compiled.spec.verdicts) if r is row),
+        row=next((i for i, r in enumerate(ob.compiled.spec.verdicts) if r is row), -1),
         settled=row.final and ob.deadline is not None and now == ob.deadline,
+    )
+
+
+def make_power_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: int) -> Finding:
+    """The right a verdict gives a party (to terminate, to claim damages), as an info finding."""
+    assert row.power is not None
+    power = row.power
+    holder = resolve_param(power.holder, ob.clause.params)
+    holder_name = ob.clause.party_names.get(holder, holder)
+    message = render_message(ob, power.message, names, now, {"holder": holder_name})
+    finding = make_finding(ob, row, names, now)
+    finding.id = finding_id(ob.clause.clause.id, ob.trigger.id, ob.instance_key + f"#power:{power.name}", ob.compiled.index)
+    finding.verdict, finding.reason, finding.message = "info", power.name, message
+    finding.due, finding.settled, finding.row = None, True, -1
+    finding.obligation = f"{ob.compiled.spec.name}/{power.name}"
+    return finding
+
+
+DISCHARGED = "discharged"
+
+
+def discharged_row(by_clause: str) -> VerdictRow:
+    return VerdictRow(
+        when=[], verdict="ok", reason=DISCHARGED, final=True,
+        message="Discharged: the contract was terminated on ${now_date}"
+                + (f" (clause {by_clause})" if by_clause else "")
+                + " while this duty was still open (due ${deadline_date}).",
+        doc="The contract ended before the duty fell due; termination discharges what was still open.",
     )
 
 

@@ -1,0 +1,187 @@
+"""Calendar arithmetic for deadlines and periods, on exact event time (microseconds, UTC).
+
+One meaning everywhere: a deadline "within N units after T" is the instant T + N units, and an
+act is on time when it happens at or before that instant (docs/semantics.md, "Deadlines").
+- minutes, hours, days, weeks: exact spans (a day is 24 h; times are UTC).
+- months, quarters, years: calendar months (python-dateutil's relativedelta): the same day and
+  time N months later, rounded down to the last day of a shorter month (31 Jan + 1 month =
+  28/29 Feb). Where the result was rounded, `Deadline.rounded` says so, and the rounded-up
+  reading (1 March) is kept in `Deadline.alternative`, so a verdict that depends on the rounding
+  can be reported as a grey zone instead of silently picking one (Catala's ambiguity check).
+- business_days: N working days after T's day (Monday–Friday, minus the public holidays of the
+  contract's calendar, from the `holidays` package), at T's time of day.
+Periods: calendar months, quarters, years, fiscal years (with a start month), weeks (Monday), and
+contract years from the effective date (the same day each year, 29 February → 28 February in
+common years, rounded down like months), each [start, end) in whole days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from .moments import DAY, HOUR, MINUTE, micros, moment
+
+SPAN_UNITS = {"minutes": MINUTE, "hours": HOUR, "days": DAY, "weeks": 7 * DAY}
+MONTH_UNITS = {"months": 1, "quarters": 3, "years": 12}
+UNITS = (*SPAN_UNITS, "business_days", *MONTH_UNITS)
+UNLIMITED = 2**62  # "no time limit": later than any representable instant
+PERIODS = ("week", "month", "quarter", "year", "fiscal_year", "contract_year")
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot be used (unknown country or subdivision)."""
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An amount of a unit, as a contract writes it: 30 days, 1 month, 10 business days."""
+
+    amount: int
+    unit: str
+
+    def __str__(self) -> str:
+        if self.unit == "unlimited":
+            return "without limit"
+        unit = self.unit.replace("_", " ")
+        return f"{self.amount} {unit[:-1] if self.amount == 1 else unit}"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: int  # microseconds since the epoch
+    rounded: bool = False  # a month end rounded the day down
+    alternative: int | None = None  # the rounded-up reading, when rounded
+
+
+@functools.lru_cache(maxsize=64)
+def holiday_calendar(name: str) -> Any:
+    """`US`, `DE-BY` (country, optional subdivision) → a holidays calendar for all years."""
+    import holidays
+
+    country, _, subdivision = name.partition("-")
+    try:
+        return holidays.country_holidays(country, subdiv=subdivision or None)
+    except NotImplementedError:
+        raise CalendarError(f"unknown holiday calendar {name!r} (a country code such as US, FR, DE-BY)") from None
+    except Exception as exc:  # the package says which subdivision codes exist
+        raise CalendarError(f"holiday calendar {name!r}: {exc}") from None
+
+
+def is_business_day(day: dt.date, calendar: str | None) -> bool:
+    if day.weekday() >= 5:
+        return False
+    return calendar is None or day not in holiday_calendar(calendar)
+
+
+def add(start: int, duration: Duration, calendar: str | None = None) -> Deadline:
+    """`start` + `duration` (negative amounts count back), by the rules in the module docstring."""
+    if duration.unit == "unlimited":
+        return Deadline(UNLIMITED if duration.amount >= 0 else -UNLIMITED)
+    if duration.unit in SPAN_UNITS:
+        return Deadline(start + duration.amount * SPAN_UNITS[duration.unit])
+    when = moment(start)
+    if duration.unit == "business_days":
+        step = 1 if duration.amount >= 0 else -1
+        day, left = when.date(), abs(duration.amount)
+        while left:
+            day += dt.timedelta(days=step)
+            if is_business_day(day, calendar):
+                left -= 1
+        return Deadline(micros(dt.datetime.combine(day, when.timetz())))
+    months = duration.amount * MONTH_UNITS[duration.unit]
+    down = when + relativedelta(months=months)
+    if down.day == when.day:
+        return Deadline(micros(down))
+    # The day does not exist in the target month: rounded down; the other reading is the 1st of
+    # the next month.
+    up = (down.replace(day=1) + relativedelta(months=1))
+    return Deadline(micros(down), rounded=True, alternative=micros(up))
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: dt.date
+    end: dt.date  # exclusive
+
+
+def periods(every: str, effective: dt.date, until: dt.date, fiscal_start: int = 1) -> list[Period]:
+    """The periods that begin on or after the period containing `effective` and start before `until`."""
+    found: list[Period] = []
+    if every == "contract_year":
+        n = 0
+        while True:
+            start = effective + relativedelta(years=n)
+            end = effective + relativedelta(years=n + 1)
+            if start >= until:
+                return found
+            found.append(Period(f"contract year {n + 1}", start, end))
+            n += 1
+    start = _period_start(every, effective, fiscal_start)
+    while start < until:
+        end = _next_start(every, start)
+        found.append(Period(_label(every, start, fiscal_start), start, end))
+        start = end
+    return found
+
+
+def _period_start(every: str, day: dt.date, fiscal_start: int) -> dt.date:
+    if every == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if every == "month":
+        return day.replace(day=1)
+    if every == "quarter":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    if every == "year":
+        return dt.date(day.year, 1, 1)
+    if every == "fiscal_year":
+        year = day.year if day.month >= fiscal_start else day.year - 1
+        return dt.date(year, fiscal_start, 1)
+    raise CalendarError(f"unknown period {every!r}; known: {', '.join(PERIODS)}")
+
+
+def _next_start(every: str, start: dt.date) -> dt.date:
+    if every == "week":
+        return start + dt.timedelta(days=7)
+    step = {"month": 1, "quarter": 3, "year": 12, "fiscal_year": 12}[every]
+    return start + relativedelta(months=step)
+
+
+def _label(every: str, start: dt.date, fiscal_start: int) -> str:
+    if every == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if every == "month":
+        return f"{start:%Y-%m}"
+    if every == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    if every == "year":
+        return str(start.year)
+    return f"FY{start.year}" if fiscal_start == 1 else f"FY{start.year}/{(start.year + 1) % 100:02d}"
+
+
+def parse_duration(raw: Any) -> Duration:
+    """`{days: 30}`, `{business_days: 10}`, `"1 month"`, `"24 hours"`, `unlimited` → Duration."""
+    if raw == "unlimited":
+        return Duration(1, "unlimited")
+    if isinstance(raw, dict) and len(raw) == 1:
+        unit, amount = next(iter(raw.items()))
+    elif isinstance(raw, str) and len(raw.split()) in (2, 3):
+        words = raw.split()
+        amount, unit = words[0], "_".join(words[1:])
+    else:
+        raise ValueError(f"a duration is {{unit: N}} or 'N unit', units: {', '.join(UNITS)}; got {raw!r}")
+    if isinstance(unit, str) and not unit.endswith("s"):
+        unit += "s"
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}; known: {', '.join(UNITS)}")
+    if isinstance(amount, str) and amount.lstrip("-").isdigit():
+        amount = int(amount)
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        raise ValueError(f"a duration needs a whole number ≥ 0 of {unit}, got {amount!r}")
+    return Duration(amount, str(unit))
