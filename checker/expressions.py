@@ -218,9 +218,13 @@ class Scope:
                 return present
             if kind == "missing":
                 return not present
-            # A list or text is non-empty when it has an item or a character; any other value
-            # that is present (a number, true) is something, so it counts as non-empty.
-            return present and (len(value) > 0 if isinstance(value, (list, tuple, str, dict)) else value is not False)
+            # A list is non-empty with an item, text with a non-blank part; any other value but
+            # false (a number, true) is something, so it counts as non-empty.
+            if not present or value is False:
+                return False
+            if isinstance(value, str):  # "a; b" as a CSV cell would write a list
+                return any(part.strip() for part in value.split(";"))
+            return len(value) > 0 if isinstance(value, (list, tuple, dict)) else True
         lhs, op, rhs = cond
         left, right = self.value(lhs, lhs=True), self.value(rhs)
         if left is MISSING or right is MISSING or left is None or right is None:

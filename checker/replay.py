@@ -56,8 +56,10 @@ class ClauseRun:
         # Evidence bound to one trigger is retracted once that trigger's obligations all close.
         self.live: dict[int, int] = {}
         self.bound: dict[int, list[dict[str, Any]]] = {}
-        # For roles kept `latest`: the one fact per correlation key later obligations can join.
-        self.latest: dict[tuple[int, int], dict[str, Any]] = {}
+        # For roles kept `latest`, per correlation key: the facts of the latest instant, and of the
+        # instant before it (an obligation opened at the latest instant may need the latest fact
+        # strictly before it; older facts can never be the last one before any later obligation).
+        self.latest: dict[tuple[int, int], tuple[int, list[dict[str, Any]], list[dict[str, Any]]]] = {}
         self.has_effects = _has_effects(compiled)
 
     def on_action(self, rule: str, bindings: dict[str, Any]) -> None:
@@ -91,10 +93,16 @@ class ClauseRun:
         if target is not None:
             self.bound.setdefault(target, []).append(asserted)
         if role.spec.keep == "latest":
-            older = self.latest.get((role.code, code))
-            self.latest[(role.code, code)] = asserted
-            if older is not None:
-                self.engine.retract_fact(older)
+            instant = asserted["t"]
+            kept = self.latest.get((role.code, code))
+            if kept is None:
+                self.latest[(role.code, code)] = (instant, [asserted], [])
+            elif kept[0] == instant:
+                kept[1].append(asserted)
+            else:
+                for older in kept[2]:
+                    self.engine.retract_fact(older)
+                self.latest[(role.code, code)] = (instant, [asserted], kept[1])
 
     def assert_broadcast(self, fact: dict[str, Any]) -> None:
         self.broadcast.append(fact)

@@ -32,6 +32,13 @@ Choices made where ``docs/semantics.md`` leaves room (see also the module's test
   unclear kind disclosed only after launch + 90 d is still ``grey`` / ``scope-unclear``.
 * A ``cloud_contract`` with ``provider`` equal to the holder, a report set off after an AGI
   milestone, an ``acquisition`` with an empty ``ip`` list, ... set off nothing and are uncovered.
+* Offers are rounds (SPEC §10): only the first accept/decline answering the latest offer within
+  its 30-day window counts; a decline or a lapse frees OpenAI for 180 days (the example's
+  assumption), after which the contract is ``breach`` / ``offer-stale``. ``lapsed`` also cites the
+  first answer that came after the window.
+* Consents are bound to their act (SPEC §10): an approval naming the restructuring in ``ref``, or
+  the latest approval without ``ref`` before it unless a restructuring strictly between them (in
+  time) already used it (``approval-used``, citing the latest such restructuring).
 
 Exact times and typed values (SPEC §10, decided 2026-11-30):
 
@@ -91,6 +98,7 @@ class ReferenceParams:
     cap_usd: Decimal = Decimal(92_000_000_000)
     payment_days: int = 45
     rofr_days: int = 30
+    rofr_free_days: int = 180  # how long a declined or lapsed offer frees the obligor (SPEC §10)
     agi_threshold_usd: Decimal = Decimal(100_000_000_000)
     clause_ip_access: str = "ip-access"
     clause_acquired_ip: str = "acquired-ip"
@@ -323,8 +331,8 @@ def _distinct(items: Sequence[object]) -> list[object]:
 
 
 def _nonempty(value: object) -> bool:
-    """``conditions``: a non-empty list (of anything), a non-blank string, any other non-null value."""
-    if value is None:
+    """``conditions``: a non-empty list (of anything), a non-blank string, any other value but null and false."""
+    if value is None or value is False:
         return False
     if isinstance(value, str):
         return any(part.strip() for part in value.split(";"))
@@ -637,20 +645,28 @@ class _Evaluation:
                 self.emit(clause, contract, "", "breach", "no-offer")
                 continue
             offer = offers[-1]  # latest in replay order
+            lapse = offer.time + timedelta(days=p.rofr_days)
+            free = timedelta(days=p.rofr_free_days)
+            # Offers are rounds (SPEC §10): only an answer to this offer, within its window, counts.
             responses = [
                 r
                 for r in self.of_type("rofr_response")
                 if r.actor == p.holder and r.ref == offer.id and r.time <= contract.time
             ]
-            response = responses[-1] if responses else None
-            decision = response.get("decision") if response is not None else None
-            lapse = offer.time + timedelta(days=p.rofr_days)
-            if response is not None and same(decision, "accept"):
-                self.emit(clause, contract, "", "breach", "offer-accepted", [offer, response], deadline=lapse)
-            elif response is not None and same(decision, "decline"):
-                self.emit(clause, contract, "", "ok", "declined", [offer, response], deadline=lapse)
-            elif contract.time - offer.time >= timedelta(days=p.rofr_days):
-                self.emit(clause, contract, "", "ok", "lapsed", [offer], deadline=lapse)
+            answers = [r for r in responses if r.time <= lapse and contains(["accept", "decline"], r.get("decision"))]
+            late = [r for r in responses if r.time > lapse]
+            answer = answers[0] if answers else None
+            decision = answer.get("decision") if answer is not None else None
+            if answer is not None and same(decision, "accept"):
+                self.emit(clause, contract, "", "breach", "offer-accepted", [offer, answer], deadline=lapse)
+            elif answer is not None and contract.time <= answer.time + free:
+                self.emit(clause, contract, "", "ok", "declined", [offer, answer], deadline=lapse)
+            elif answer is not None:
+                self.emit(clause, contract, "", "breach", "offer-stale", [offer, answer], deadline=lapse)
+            elif contract.time >= lapse and contract.time <= lapse + free:
+                self.emit(clause, contract, "", "ok", "lapsed", [offer, *late[:1]], deadline=lapse)
+            elif contract.time >= lapse:
+                self.emit(clause, contract, "", "breach", "offer-stale", [offer], deadline=lapse)
             else:
                 self.emit(clause, contract, "", "breach", "window-open", [offer], deadline=lapse)
 
@@ -674,12 +690,27 @@ class _Evaluation:
                 ):
                     self.emit(clause, event, "", "info", "funding-depends-on-approval", duty=1)
                 continue
-            before = [a for a in approvals if a.time <= event.time]
-            after = [a for a in approvals if a.time > event.time]  # all live: by as-of
-            if before and _nonempty(before[-1].get("conditions")):
-                self.emit(clause, event, "", "grey", "conditional-approval", [before[-1]])
-            elif before:
-                self.emit(clause, event, "", "ok", "approved", [before[-1]])
+            # Consents are bound to their act (SPEC §10): one naming the act by ref, or the latest
+            # one without ref before it, unless an earlier restructuring already used it.
+            named = [a for a in approvals if a.ref == event.id and a.time <= event.time]
+            unnamed = [a for a in approvals if a.ref is None and a.time <= event.time]
+            after = [a for a in approvals if a.time > event.time and (a.ref is None or a.ref == event.id)]
+            prior = unnamed[-1] if unnamed else None
+            used_by = [
+                r for r in self.of_type("restructuring")
+                if r.actor == p.obligor and prior is not None and prior.time <= r.time
+                and _listing_key(r) < _listing_key(event) and r.time < event.time
+            ]
+            if named and _nonempty(named[-1].get("conditions")):
+                self.emit(clause, event, "", "grey", "conditional-approval", [named[-1]])
+            elif named:
+                self.emit(clause, event, "", "ok", "approved", [named[-1]])
+            elif prior is not None and not used_by and _nonempty(prior.get("conditions")):
+                self.emit(clause, event, "", "grey", "conditional-approval", [prior])
+            elif prior is not None and not used_by:
+                self.emit(clause, event, "", "ok", "approved", [prior])
+            elif prior is not None and not after:
+                self.emit(clause, event, "", "breach", "approval-used", [prior, used_by[-1]])
             elif after:
                 self.emit(clause, event, "", "grey", "ratified-after", [after[0]])
             else:
