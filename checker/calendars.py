@@ -130,6 +130,23 @@ def periods(every: str, effective: dt.date, until: dt.date, fiscal_start: int = 
     return found
 
 
+def period_start_of(at: int, every: str, effective: dt.date | None) -> int:
+    """The start (µs) of the period of kind `every` (month, quarter, year, fiscal_year:M,
+    contract_year, week) containing the instant `at`; running totals reset there."""
+    day = moment(at).date()
+    kind, _, fiscal = every.partition(":")
+    if kind == "contract_year":
+        if effective is None:
+            raise CalendarError("a contract year needs the contract's effective date")
+        years = day.year - effective.year
+        start = effective + relativedelta(years=years)
+        if start > day:
+            start = effective + relativedelta(years=years - 1)
+        return micros(dt.datetime.combine(start, dt.time(), dt.UTC))
+    start = _period_start(kind, day, int(fiscal or 1))
+    return micros(dt.datetime.combine(start, dt.time(), dt.UTC))
+
+
 def _period_start(every: str, day: dt.date, fiscal_start: int) -> dt.date:
     if every == "week":
         return day - dt.timedelta(days=day.weekday())

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import values
 from .calendars import Deadline, Duration, add
-from .contracts import LoadedContract, resolve_parameters
+from .contracts import LoadedContract, resolve_parameters, to_decimal
 from .errors import CheckError
 from .events import parse_time
 from .expressions import ENGINE_OPERATORS, MISSING, Scope
@@ -168,6 +168,11 @@ class CompiledClause:
     display: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     party_names: dict[str, str] = field(default_factory=dict)
+    # Event fields this clause reads as money (parameters of type money_field), the contract's
+    # currency and its conversion rates.
+    money_fields: frozenset[str] = frozenset()
+    currency: str = "USD"
+    rates: dict[str, Any] = field(default_factory=dict)
 
 
 def _attributes(fact: FactSpec, params: dict[str, Any]) -> dict[str, Getter]:
@@ -225,7 +230,8 @@ def _deadline(
         return lambda event: Deadline(event.epoch + span)
     spec = ob.deadline
     within = None if spec.within is None else _duration(spec.within, params)
-    anchor_field = spec.at or spec.after or spec.before
+    anchor = spec.at or spec.after or spec.before
+    anchor_field = None if anchor is None else expand_path(anchor, params)
     sign = -1 if spec.before is not None else 1
 
     def due(event: Event) -> Deadline | None:
@@ -276,6 +282,8 @@ def resolve_param(value: Any, params: dict[str, Any]) -> Any:
     """A `$name` reference replaced by the clause's parameter value; anything else as it is."""
     if isinstance(value, str) and value.startswith("$"):
         return params[value[1:]]
+    if isinstance(value, list):  # [$debtor, $creditor]
+        return [resolve_param(v, params) for v in value]
     return value
 
 
@@ -345,8 +353,9 @@ def compile_clause(
             if ob.amount_due is not None:
                 roles[opener].numbers.append(expand_path(ob.amount_due.of, params))
         for measure in ob.measures.values():
-            if measure.sum is not None and measure.of:
-                roles[measure.sum].numbers.append(expand_path(measure.of, params))
+            for measured in (measure.sum, measure.min, measure.max):
+                if measured is not None and measure.of:
+                    roles[measured].numbers.append(expand_path(measure.of, params))
         for evidence_role, conds in joins[ob.name].items():
             role = roles[evidence_role]
             role.is_evidence = True
@@ -362,5 +371,7 @@ def compile_clause(
         }
     names = {p.id: p.name for p in contract.contract.parties}
     display = {k: names[v] for k, v in params.items() if template.parameters.get(k) and template.parameters[k].type == "party"}
+    money = frozenset(str(params[k]) for k, spec in template.parameters.items() if spec.type == "money_field")
+    rates = {code: to_decimal(rate) for code, rate in contract.contract.rates.items()}
     return CompiledClause(index, clause, template, params, roles, by_type, obligations, ruleset, judge_code, display,
-                          dict(contract.contract.labels), names)
+                          dict(contract.contract.labels), names, money, contract.contract.currency, rates)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import values as typed
+from .arithmetic import check_bands, check_tiers
 from .calendars import PERIODS, CalendarError, Duration, holiday_calendar, parse_duration
 from .errors import CheckError, shorten
 from .expressions import ExpressionError, check_condition
@@ -69,6 +70,12 @@ def check_contract(loaded: LoadedContract, templates: dict[str, LoadedTemplate])
             raise loaded.fail(("contract", name), f"{name} {day} is outside the supported years {MIN_YEAR}–{MAX_YEAR}")
     if c.expires < c.effective:
         raise loaded.fail(("contract", "expires"), f"expires {c.expires} is before effective {c.effective}")
+    for code, rate in c.rates.items():
+        try:
+            if not re.match(r"^[A-Z]{3}$", code) or to_decimal(rate) <= 0:
+                raise ValueError(f"a rate is a positive figure per currency code, got {code}: {shorten(rate)}")
+        except ValueError as exc:
+            raise loaded.fail(("contract", "rates", code), str(exc)) from None
     if c.calendar is not None:
         try:
             holiday_calendar(c.calendar)
@@ -136,7 +143,7 @@ def resolve_parameters(loaded: LoadedContract, index: int, clause: Clause, templ
                                              f"known: {', '.join(sorted(specs))}")
     # Built-ins every template may use: the clause's id, and the contract's holiday calendar
     # for business-day arithmetic in conditions.
-    values: dict[str, Any] = {"clause": clause.id, "__calendar__": c.calendar}
+    values: dict[str, Any] = {"clause": clause.id, "__calendar__": c.calendar, "__effective__": c.effective}
     for name, spec in specs.items():
         if name not in clause.parameters:
             if spec.default is None:
@@ -179,6 +186,10 @@ def coerce(kind: str, raw: Any, contract: Contract) -> Any:
         if not isinstance(raw, str):
             raise ValueError(f"expected text, got {shorten(raw)}")
         return raw
+    if kind == "money_field":
+        if not isinstance(raw, str) or not EVENT_TYPE_RE.match(raw):
+            raise ValueError(f"expected the snake_case name of an event field holding an amount, got {shorten(raw)}")
+        return raw
     if kind == "duration":
         if isinstance(raw, int) and not isinstance(raw, bool):
             raise ValueError(f"a duration names its unit: {{days: {raw}}}, '{raw} business days', '1 month'")
@@ -207,6 +218,12 @@ def coerce(kind: str, raw: Any, contract: Contract) -> Any:
         if not isinstance(raw, bool):
             raise ValueError(f"expected true or false, got {shorten(raw)}")
         return raw
+    if kind == "tiers":
+        return check_tiers(_exact_tree(raw))
+    if kind == "bands":
+        return check_bands(_exact_tree(raw))
+    if kind == "schedule":
+        return check_schedule(_exact_tree(raw))
     if kind == "period":
         name, _, start = str(raw).partition(":")
         if name == "none" and not start:
@@ -255,6 +272,29 @@ def coerce(kind: str, raw: Any, contract: Contract) -> Any:
             raise ValueError(f"{raw} is outside the supported years {MIN_YEAR}–{MAX_YEAR}")
         return dt.date(raw.year, raw.month, raw.day)
     raise ValueError(f"unknown parameter type {kind!r}")
+
+
+def _exact_tree(raw: Any) -> Any:
+    """Figures inside a table, exact (YAML numbers already arrive as Decimal or int)."""
+    if isinstance(raw, list):
+        return [_exact_tree(v) for v in raw]
+    if isinstance(raw, dict):
+        return {k: (v if v is None or isinstance(v, (dt.date, str)) else to_decimal(v)) for k, v in raw.items()}
+    return raw
+
+
+def check_schedule(raw: Any) -> tuple[dict[str, Any], ...]:
+    """A payment schedule: rows {date: YYYY-MM-DD, amount: figure, label?: text}; may be empty."""
+    if raw == []:
+        return ()
+    if not isinstance(raw, list):
+        raise ValueError("a schedule is a list of {date: YYYY-MM-DD, amount: figure} rows")
+    for index, row in enumerate(raw):
+        if not isinstance(row, dict) or not {"date", "amount"} <= set(row) <= {"date", "amount", "label"}:
+            raise ValueError(f"schedule row {index + 1}: a row is {{date, amount, label (optional)}}")
+        if not isinstance(row["date"], dt.date) or isinstance(row["date"], dt.datetime):
+            raise ValueError(f"schedule row {index + 1}: date must be YYYY-MM-DD")
+    return tuple(dict(row) for row in raw)
 
 
 def _significant(amount: Decimal) -> tuple[int, int]:

@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from . import values
-from .calendars import Duration, add
+from .arithmetic import NO_VALUE, NUMERIC, ArithmeticError_, apply
+from .calendars import Duration, add, period_start_of
 from .moments import DAY
 
 
@@ -49,6 +50,7 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "outside": lambda a, b: not _range(a, b),
 }
 LOGIC = ("any", "all", "not")
+PATH_PARAM_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 def _range(a: Any, b: Any) -> bool:
@@ -59,7 +61,7 @@ def _range(a: Any, b: Any) -> bool:
     return bool(_ordered(lambda x, y: bool(x <= y))(low, a) and _ordered(lambda x, y: bool(x <= y))(a, high))
 ENGINE_OPERATORS = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 REF_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
-FUNCTIONS = ("plus", "minus", "days", "add", "sub")
+FUNCTIONS = ("plus", "minus", "days", "add", "sub", "either", "if", "period_start", *NUMERIC)
 TESTS = ("exists", "missing", "nonempty", "trigger")
 
 
@@ -90,8 +92,10 @@ def check_operand(value: Any, roots: set[str], params: set[str], where: str) -> 
         if name == "days":
             check_operand(args, roots, params, where)
             return
-        if not isinstance(args, list) or len(args) != 2:
-            raise ExpressionError(f"{where}: {name} takes a list of two operands")
+        least = 1 if name in ("min", "max", "either") else 2
+        fixed = {"if": 3}.get(name, 2)
+        if not isinstance(args, list) or len(args) < least or (name not in ("min", "max", "either") and len(args) != fixed):
+            raise ExpressionError(f"{where}: {name} takes a list of {'operands' if least == 1 else 'two operands'}")
         for arg in args:
             check_operand(arg, roots, params, where)
         return
@@ -100,6 +104,10 @@ def check_operand(value: Any, roots: set[str], params: set[str], where: str) -> 
             if value[1:] not in params:
                 raise ExpressionError(f"{where}: unknown parameter {value!r}")
             return
+        for name in PATH_PARAM_RE.findall(value):
+            if name not in params:
+                raise ExpressionError(f"{where}: unknown parameter {name!r} in {value!r}")
+        value = PATH_PARAM_RE.sub("x", value)
         if REF_RE.match(value) and "." in value and value.split(".", 1)[0] not in roots:
             raise ExpressionError(
                 f"{where}: unknown alias {value.split('.', 1)[0]!r} in {value!r}; known: {', '.join(sorted(roots))}"
@@ -172,6 +180,33 @@ class Scope:
             name, args = next(iter(operand.items()))
             if name == "days":
                 return _number(self.value(args)) * DAY
+            if name == "if":  # [flag, then, else]: a clause's choice between two computations
+                flag = self.value(args[0])
+                return self.value(args[1] if flag is True else args[2])
+            if name == "either":  # the first operand that has a value (a row's own amount, else the clause's)
+                for arg in args:
+                    value = self.value(arg)
+                    if value is not MISSING and value is not None:
+                        return Decimal(value) if values.is_number(value) else value
+                return MISSING
+            if name == "period_start":  # the start of the calendar period containing a time
+                moment_value, every = (self.value(a) for a in args)
+                if moment_value is MISSING:
+                    return MISSING
+                return period_start_of(int(moment_value), str(every), self.params.get("__effective__"))
+            if name in NUMERIC:
+                operands = [self.value(a) for a in args]
+                if any(v is MISSING or v is None for v in operands):
+                    return MISSING
+                tables = ("tiered", "tiered_whole", "rate_at", "band")
+                for i, v in enumerate(operands):
+                    if not values.is_number(v) and not (name in tables and i == 1):
+                        raise ExpressionError(f"{name} needs numbers, got {values.kind(v)} {values.display(v)!r}")
+                try:
+                    result = apply(name, operands)
+                except (ArithmeticError_, KeyError, TypeError) as exc:
+                    raise ExpressionError(f"{name}: {exc}") from None
+                return MISSING if result is NO_VALUE else result
             left, right = (self.value(a) for a in args)
             if left is MISSING or right is MISSING:
                 return MISSING
@@ -187,6 +222,8 @@ class Scope:
                 )
             return left + right if name == "plus" else left - right
         if isinstance(operand, str):
+            if "{" in operand:  # obligation.{sales_field}: a field the clause names
+                operand = PATH_PARAM_RE.sub(lambda m: str(self.params[m.group(1)]), operand)
             kind, root, parts = _parse_name(operand)
             if kind == "param":
                 return self.params[root]

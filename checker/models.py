@@ -83,13 +83,17 @@ class Contract(Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     # Holiday calendar for business days: a country code, optionally with a subdivision (US-NY).
     calendar: str | None = None
+    # The currency of every amount of the contract (ISO 4217); an event whose `currency` field
+    # names another one is refused unless `rates` converts it (units of this currency per unit).
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    rates: dict[str, Any] = Field(default_factory=dict)
 
 
 # --- rule templates --------------------------------------------------------------------
 
 ParamType = Literal[
     "party", "parties", "string", "strings", "event_types", "days", "percent", "money", "clauses", "date",
-    "duration", "conditions", "values", "number", "boolean", "period",
+    "duration", "conditions", "values", "number", "boolean", "period", "tiers", "bands", "schedule", "money_field",
 ]
 
 
@@ -115,6 +119,7 @@ class FactSpec(Strict):
     # `period_start` and `period_end`.
     dates: list[str] | str | None = None  # names, or a $parameter of type strings
     calendar: CalendarTrigger | None = None
+    schedule: str | None = None  # a $parameter of type schedule: one trigger per dated row
     where: list[Any] = Field(default_factory=list)
     each: str | None = None
     # attribute name → field path; or a $parameter of type strings: each field as an attribute
@@ -131,9 +136,13 @@ class MeasureSpec(Strict):
     last: str | None = None
     all: str | None = None
     sum: str | None = None
+    count: str | None = None
+    min: str | None = None
+    max: str | None = None
     of: str | None = None
     where: list[Any] = Field(default_factory=list)
     minus: list[Any] | None = None
+    compute: Any = None  # an operand: arithmetic over parameters, builtins and earlier measures
 
 
 class Effect(Strict):

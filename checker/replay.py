@@ -130,6 +130,7 @@ class Replay:
         self.by_id = {e.id: e for e in log.events}
         self.by_seq = _by_seq(log.events)
         self.items: list[Any] = []
+        self.unmatched_codes = 0
         self.item_codes: dict[Any, int] = {}
         latest = max((e.time for e in log.events), default=None)
         effective = dt.datetime.combine(contract.contract.effective, dt.time(), dt.UTC)
@@ -348,9 +349,10 @@ class Replay:
                     if item is not None:
                         fact["m"] = self.item_code(item)
                     for name, value in attrs.items():
-                        # A missing field is the typed null: the engine refuses a fact that lacks
-                        # an attribute its rules read, and null matches only null.
-                        fact["a_" + name] = self.intern(value)
+                        # A missing field gets a code of its own, equal to nothing: the engine
+                        # refuses a fact that lacks an attribute its rules read, and an act that
+                        # names no counterparty matches no trigger by counterparty.
+                        fact["a_" + name] = self.intern(value) if value is not None else self.unmatched()
                     if role.is_evidence:
                         if role.spec.broadcast:
                             run.assert_broadcast(dict(fact))
@@ -376,6 +378,11 @@ class Replay:
         if already_fed and not run.live.get(trigger.seq):
             return -1
         return trigger.seq
+
+    def unmatched(self) -> int:
+        """A fresh engine code no other value has (negative: interned codes are positive)."""
+        self.unmatched_codes -= 1
+        return self.unmatched_codes
 
     def item_code(self, item: Any) -> int:
         key = values.key(item)
@@ -427,7 +434,7 @@ class Replay:
         assert spec is not None
         params = run.compiled.params
         field = PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), spec.of)
-        base = number_field(event, field, f"clause {run.compiled.clause.id!r}")
+        base = number_field(event, field, f"clause {run.compiled.clause.id!r}", run.compiled)
         percent: Decimal = resolve_param(spec.percent, params)
         # Exact: amounts have at most 40 + 20 digits, well inside 100 digits of precision.
         with localcontext(prec=100):
@@ -552,7 +559,7 @@ def _number_problem(event: Event, roles: Sequence[tuple[CompiledClause, FactRole
             continue
         for name in role.numbers:
             try:
-                number_field(event, name, f"clause {compiled.clause.id!r}")
+                number_field(event, name, f"clause {compiled.clause.id!r}", compiled)
             except CheckError as exc:
                 return exc.message
     return None

@@ -34,6 +34,13 @@ def render_operand(value: Any) -> str:
         if name in ("plus", "minus") and isinstance(args, list) and len(args) == 2:
             sign = "+" if name == "plus" else "−"
             return f"{render_operand(args[0])} {sign} {render_operand(args[1])}"
+        signs = {"times": "×", "divide": "÷", "add": "+", "sub": "−"}
+        if name in signs and isinstance(args, list) and len(args) == 2:
+            return f"({render_operand(args[0])} {signs[name]} {render_operand(args[1])})"
+        if name == "percent" and isinstance(args, list) and len(args) == 2:
+            return f"{render_operand(args[0])} % of {render_operand(args[1])}"
+        if isinstance(args, list):
+            return f"{name}(" + ", ".join(render_operand(a) for a in args) + ")"
     if isinstance(value, list):
         return "[" + ", ".join(render_operand(v) for v in value) + "]"
     if isinstance(value, bool):
@@ -68,8 +75,15 @@ def render_measure(measure: MeasureSpec) -> str:
     if measure.minus is not None:
         left, right = measure.minus
         return f"{render_operand(left)} − {render_operand(right)}"
+    if measure.compute is not None:
+        return render_operand(measure.compute)
     if measure.sum is not None:
         text = f"sum of {measure.of} over {measure.sum}"
+    elif measure.count is not None:
+        text = f"count of {measure.count}"
+    elif measure.min is not None or measure.max is not None:
+        which = "min" if measure.min is not None else "max"
+        text = f"{which} of {measure.of} over {measure.min or measure.max}"
     elif measure.first is not None:
         text = f"first {measure.first}"
     elif measure.last is not None:

@@ -21,12 +21,13 @@ BUILTIN_PARAMS = {"clause"}
 VERDICT_NAMES = {"now", "deadline", "due", "as_of", "obligation"}
 MESSAGE_BUILTINS = {
     "trigger_type", "trigger_date", "trigger_id", "trigger_actor", "deadline_date", "now_date", "due", "clause",
-    "obligation", "instance",
+    "obligation", "instance", "currency",
 }
 FACT_BUILTINS = {"time", "id"}
 CONTRACT_DATES = ("effective", "expires")
+MEASURE_KINDS = ("first", "last", "all", "sum", "count", "min", "max")
 # Fields of the synthetic trigger events made from contract dates and calendar periods.
-SYNTHETIC_FIELDS = {"date", "period", "period_start", "period_end", "ends_at", "what"}
+SYNTHETIC_FIELDS = {"date", "period", "period_start", "period_end", "ends_at", "what", "amount", "label", "clause"}
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,12 @@ def _check_semantics(loaded: LoadedTemplate) -> None:
         raise _fail(loaded, (), "an obligation template needs at least one obligation")
     for role, fact in t.facts.items():
         base = ("facts", role)
-        sources = [k for k in ("types", "dates", "calendar") if getattr(fact, k) is not None]
+        sources = [k for k in ("types", "dates", "calendar", "schedule") if getattr(fact, k) is not None]
         if len(sources) != 1:
             raise _fail(loaded, base, "a fact names exactly one source: types (events of the log), dates (of the "
-                                      "contract) or calendar (one per period)")
+                                      "contract), calendar (one per period) or schedule (one per dated row)")
+        if fact.schedule is not None and (not fact.schedule.startswith("$") or fact.schedule[1:] not in params):
+            raise _fail(loaded, (*base, "schedule"), f"schedule must be a $parameter, got {shorten(fact.schedule)}")
         if isinstance(fact.types, str) and (not fact.types.startswith("$") or fact.types[1:] not in params):
             raise _fail(loaded, (*base, "types"),
                         f"types must be a list of event types or a $parameter, got {shorten(fact.types)}")
@@ -226,23 +229,23 @@ def _check_obligation(
     roots = VERDICT_NAMES | set()
     for name, measure in ob.measures.items():
         loc = (*base, "measures", name)
-        kinds = [k for k in ("first", "last", "all", "sum") if getattr(measure, k) is not None]
-        if measure.minus is not None:
-            if kinds:
-                raise _fail(loaded, loc, "a measure is one of first, last, all, sum or minus")
-            for operand in measure.minus:
+        kinds = [k for k in MEASURE_KINDS if getattr(measure, k) is not None]
+        if measure.minus is not None or measure.compute is not None:
+            if kinds or (measure.minus is not None and measure.compute is not None):
+                raise _fail(loaded, loc, f"a measure is one of {', '.join(MEASURE_KINDS)}, minus or compute")
+            for operand in measure.minus if measure.minus is not None else [measure.compute]:
                 try:
                     check_operand(operand, roots, params, f"measures.{name}")
                 except ExpressionError as exc:
                     raise _fail(loaded, loc, str(exc)) from None
         else:
             if len(kinds) != 1:
-                raise _fail(loaded, loc, "a measure is one of first, last, all, sum or minus")
+                raise _fail(loaded, loc, f"a measure is one of {', '.join(MEASURE_KINDS)}, minus or compute")
             role = getattr(measure, kinds[0])
             if role not in ob.evidence:
                 raise _fail(loaded, loc, f"{role!r} is not evidence of obligation {ob.name!r}")
-            if kinds[0] == "sum" and not measure.of:
-                raise _fail(loaded, loc, "a sum needs 'of': the money field to add up")
+            if kinds[0] in ("sum", "min", "max") and not measure.of:
+                raise _fail(loaded, loc, f"a {kinds[0]} needs 'of': the numeric field it reads")
             for i, cond in enumerate(measure.where):
                 try:
                     _check_alias(cond, roots, f"measures.{name}")

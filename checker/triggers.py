@@ -40,6 +40,13 @@ def synthetic_events(
                 label, day = date_name.lstrip("$"), contract_date(contract, compiled, date_name)
                 what = {"effective": "effective date", "expires": "expiry date"}.get(label, label.replace("_", " "))
                 found.append((label, micros_of_date(day), {"date": day.isoformat(), "what": what}))
+            if spec.schedule is not None:
+                for row in compiled.params[spec.schedule[1:]]:
+                    day = row["date"]
+                    label = str(row.get("label") or day.isoformat())
+                    found.append((label, micros_of_date(day), {
+                        "date": day.isoformat(), "amount": row["amount"], "label": label, "what": f"instalment {label}",
+                    }))
             if spec.calendar is not None:
                 every = spec.calendar.every
                 if every.startswith("$"):
@@ -62,7 +69,8 @@ def synthetic_events(
                 if when > until:
                     continue
                 moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=when)
-                events.append(Event(f"{compiled.clause.id}@{label}", moment, role.synthetic, "", dict(fields),
+                events.append(Event(f"{compiled.clause.id}@{label}", moment, role.synthetic, "",
+                                    {**fields, "clause": compiled.clause.id},
                                     str(contract.file), line, seq, micros(moment)))
                 seq += 1
     return events

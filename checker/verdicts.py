@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from string import Template
@@ -11,11 +12,12 @@ from typing import Any
 from . import values
 from .compiler import CompiledClause, CompiledObligation, resolve_param
 from .errors import CheckError, shorten
+from .events import parse_time
 from .expressions import MISSING, ExpressionError, Scope
 from .findings import Finding, finding_id
 from .models import Event, MeasureSpec, VerdictRow
-from .moments import DAY, HOUR, MINUTE, SECOND, date_text, moment
-from .templates import PARAM_IN_PATH_RE, PLACEHOLDER_RE
+from .moments import DAY, HOUR, MINUTE, SECOND, date_text, micros, moment
+from .templates import MEASURE_KINDS, PARAM_IN_PATH_RE, PLACEHOLDER_RE
 
 Candidate = tuple[Event, Any]
 
@@ -66,11 +68,26 @@ def _date(epoch: int) -> str:
     return date_text(epoch)
 
 
-def number_field(event: Event, name: str, needed_by: str) -> Decimal:
-    """A numeric field of an event, exactly; a missing or non-numeric value is an error, never 0."""
+def number_field(event: Event, name: str, needed_by: str, clause: CompiledClause | None = None) -> Decimal:
+    """A numeric field of an event, exactly; a missing or non-numeric value is an error, never 0.
+
+    A money field (a parameter of type money_field names it) is in the contract's currency: an
+    event whose `currency` names another is converted at the contract's rate, or refused.
+    """
     value: Any = event.fields.get(name)
     if values.is_number(value):
-        return Decimal(value)
+        amount = Decimal(value)
+        currency = event.fields.get("currency")
+        if clause is None or name not in clause.money_fields or currency is None or currency == clause.currency:
+            return amount
+        rate = clause.rates.get(currency) if isinstance(currency, str) else None
+        if rate is None:
+            raise CheckError(
+                f"event {event.id!r} ({event.type}): {needed_by} reads {name!r} in {clause.currency}, but the event "
+                f"is in {shorten(currency)}; give the contract a rate for it (`rates: {{{shorten(currency)[1:-1]}: …}}`)",
+                event.file, event.line,
+            )
+        return amount * Decimal(rate)
     found = "no such field" if value is None else f"a {values.kind(value)}, {shorten(value)}"
     raise CheckError(
         f"event {event.id!r} ({event.type}): {needed_by} needs a number in field {name!r}, found {found}",
@@ -107,6 +124,15 @@ def _event_attr(event: Event, name: str, ob: Obligation) -> Any:
         return (event.epoch - ob.trigger.epoch) // DAY
     if name == "days_before":
         return (ob.trigger.epoch - event.epoch) // DAY
+    if name.endswith("_time") and name != "time":
+        # `<field>_time`: a time written in a field (an agreed delivery date, a period start), as
+        # exact microseconds to compare and compute with.
+        raw = event.get(name[: -len("_time")])
+        if isinstance(raw, str):
+            try:
+                return micros(parse_time(raw))
+            except ValueError:
+                return MISSING
     if name == "late_by":
         return "(no deadline)" if ob.deadline is None else span_text(event.epoch - ob.deadline)
     if name == "early_by":
@@ -140,7 +166,13 @@ def judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, A
     """Evaluate measures and pick the first verdict row whose conditions hold."""
     # Sums and differences of money stay exact: amounts are bounded far below 100 digits.
     with localcontext(prec=100):
-        return _judge(ob, now, as_of)
+        try:
+            return _judge(ob, now, as_of)
+        except (ExpressionError, TypeError, ArithmeticError) as exc:
+            raise CheckError(
+                f"clause {ob.clause.clause.id!r}: {exc} (judging {ob.trigger.type} {ob.trigger.id!r})",
+                ob.trigger.file, ob.trigger.line,
+            ) from None
 
 
 def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, Any]]:
@@ -160,10 +192,10 @@ def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, 
     }
     ordered: dict[str, list[Candidate]] = {}
     for name, measure in spec.measures.items():
-        if measure.minus is not None:
+        if measure.minus is not None or measure.compute is not None:
             scope = Scope(params, names, lookup)
-            left, right = (scope.value(v) for v in measure.minus)
-            names[name] = MISSING if left is MISSING or right is MISSING else left - right
+            operand = measure.compute if measure.compute is not None else {"minus": measure.minus}
+            names[name] = scope.value(operand)
             continue
         kind, role = _measure_kind(measure)
         chosen: list[Candidate] = []
@@ -188,12 +220,16 @@ def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, 
             names[name] = chosen[-1] if chosen else MISSING
         elif kind == "all":
             names[name] = chosen
+        elif kind == "count":
+            names[name] = Decimal(len(chosen))
+            names[f"{name}__events"] = chosen
         else:
             path = PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), measure.of or "")
-            total = Decimal(0)
-            for event, _item in chosen:
-                total += number_field(event, path, f"clause {ob.clause.clause.id!r}")
-            names[name] = total
+            amounts = [number_field(event, path, f"clause {ob.clause.clause.id!r}", ob.clause) for event, _item in chosen]
+            if kind == "sum":
+                names[name] = sum(amounts, Decimal(0))
+            else:
+                names[name] = (min if kind == "min" else max)(amounts) if amounts else MISSING
             names[f"{name}__events"] = chosen
     scope = make_scope(ob, names)
     for row in spec.verdicts:
@@ -214,7 +250,7 @@ def make_scope(ob: Obligation, names: dict[str, Any]) -> Scope:
 
 
 def _measure_kind(measure: MeasureSpec) -> tuple[str, str]:
-    for kind in ("first", "last", "all", "sum"):
+    for kind in MEASURE_KINDS:
         role = getattr(measure, kind)
         if role is not None:
             return kind, role
@@ -232,6 +268,9 @@ def _render(value: Any) -> str:
     if isinstance(value, (str, bool, int)) or value is None:
         return values.display(value)
     return str(value)
+
+
+EMPTY_GAP_RE = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 
 class _Placeholders(Template):
@@ -254,6 +293,7 @@ def render_message(ob: Obligation, text: str, names: dict[str, Any], now: int, e
         "due": ob.due,
         "clause": clause.clause.id,
         "instance": ob.instance,
+        "currency": clause.currency,
         **(extra or {}),
     }
 
@@ -278,7 +318,9 @@ def render_message(ob: Obligation, text: str, names: dict[str, Any], now: int, e
         return show(_event_attr(ob.trigger, root, ob))
 
     template, keys = _message_template(text)
-    return template.safe_substitute({key: resolve(key) for key in keys})
+    filled = template.safe_substitute({key: resolve(key) for key in keys})
+    # An optional placeholder left empty (a unit the clause does not name) leaves no gap.
+    return EMPTY_GAP_RE.sub(" ", filled).replace(" ,", ",").replace(" )", ")")
 
 
 def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: int) -> Finding:
