@@ -30,10 +30,12 @@ def run_check(
     lenient: bool = False,
     jobs: int = 1,
     show_progress: bool = False,
+    events_table: str | None = None,
+    events_query: str | None = None,
 ) -> CheckResult:
     contract, templates = load(contract_file, rules_dir)
     with few_collections():
-        log = read_events(event_files, lenient=lenient)
+        log = read_events(event_files, lenient=lenient, table=events_table, query=events_query)
         # The events live until the end of the run: keep the collector from rescanning them.
         gc.freeze()
         if not show_progress or len(log.events) < PROGRESS_THRESHOLD:

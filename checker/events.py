@@ -339,9 +339,14 @@ def _build_clean(obj: Clean, file: str, line: int, seq: int) -> Event | None:
     except ValueError:
         obj.update(id=eid, time=time, type=etype, actor=actor)
         raise
-    for key, value in obj.items():
-        if key.endswith(MONEY_SUFFIX) and value is not None:
-            obj[key] = parse_money(key, value)
+    try:
+        for key, value in obj.items():
+            if key.endswith(MONEY_SUFFIX) and value is not None:
+                obj[key] = parse_money(key, value)
+    except ValueError:
+        # --lenient keeps the record of a skipped line: what it was must stay readable.
+        obj.update(id=eid, time=time, type=etype, actor=actor)
+        raise
     return Event(eid, moment, etype, actor, obj, file, line, seq, micros(moment))
 
 
@@ -630,17 +635,25 @@ def _csv_rows(name: str, text: str) -> Records:
 READERS = {".jsonl": _records_jsonl, ".ndjson": _records_jsonl, ".json": _records_json, ".csv": _records_csv}
 
 
-def read_events(paths: list[str], lenient: bool = False, stdin_format: str = ".jsonl") -> EventLog:
+def read_events(paths: list[str], lenient: bool = False, stdin_format: str = ".jsonl", *,
+                table: str | None = None, query: str | None = None) -> EventLog:
     """Read one or more logs (one after another), validating every event; ids unique across all.
 
     A bad record is refused (CheckError naming file, line and what is wrong) or, under
     `lenient`, skipped and recorded in `EventLog.skipped`. A file that cannot be read as a whole
     (bad encoding, a broken .json array, a CSV header without required columns) is always refused.
+    Parquet files and database URLs (read through `table` or `query`, or an `EventSource` of
+    their own) are read by checker/sources.py.
     """
+    from .sources import EventSource, plan, read_source
+
     log = EventLog()
     seen: dict[str, int] = {}  # id → index in log.events
     seq = 0
-    for path in paths:
+    for path in plan(paths, table, query):
+        if isinstance(path, EventSource):
+            seq = read_source(path, log, seen, seq, lenient)
+            continue
         name = _source_name(path)
         suffix = stdin_format if path == "-" else Path(path).suffix.lower()
         if suffix not in READERS:

@@ -34,9 +34,18 @@ def parse_as_of(text: str) -> dt.datetime:
 
 
 def add_inputs(parser: argparse.ArgumentParser) -> None:
+    from ..sources import EventsOption
+
     parser.add_argument("--contract", required=True, type=Path, help="contract YAML file")
-    parser.add_argument("--events", required=True, action="append",
-                        help="event log (.jsonl, .json, .csv, or - for JSON lines on stdin); repeat to read several")
+    # EventsOption binds each database URL of --events to --events-table/--events-query (in any
+    # order), so args.events is the list read_events reads.
+    parser.add_argument("--events", required=True, action=EventsOption,
+                        help="event log: .jsonl, .json, .csv, .parquet, a database URL (sqlite:///events.db, "
+                             "postgresql://user@host/db) or - for JSON lines on stdin; repeat to read several")
+    parser.add_argument("--events-table", action=EventsOption, metavar="[SCHEMA.]TABLE",
+                        help="the table of a database --events that holds the events (one row an event)")
+    parser.add_argument("--events-query", action=EventsOption, metavar="SQL",
+                        help="a SELECT whose rows are the events of a database --events (instead of --events-table)")
     parser.add_argument("--as-of", help="date deadlines are judged at (default: latest event; 'today' uses the clock)")
     parser.add_argument("--rules", type=Path, help="rule-template directory (default: the bundled rules/)")
     parser.add_argument("--lenient", action="store_true",
