@@ -7,6 +7,13 @@ the changes to the copy and passes the result through the same loader as any con
 (`parse_contract_tree`, `check_contract`). Every part of the amended tree remembers the file it
 was written in, so an error or a lint finding names the proposal's line for what the proposal
 wrote and the base contract's line for what it kept.
+
+A proposal says when its terms apply: `effective` (a date) is the day the amendment takes
+effect; obligations set off before it keep the terms of the contract it amends (the document
+keeps that contract, loaded, as `base_contract`), unless `retroactive: true` (with a
+`retroactive_reason`) applies the new terms to earlier events too. A proposal without
+`effective` states no date; `contract-check diff` then judges every event under its terms, as
+a what-if, and says so.
 """
 
 from __future__ import annotations
@@ -133,6 +140,11 @@ class Document:
     proposal_id: str | None = None
     base: str | None = None
     notes: dict[tuple[str, str], ExemptionNote] = field(default_factory=dict)
+    # A proposal: the contract it amends (the terms before `effective`), and when its terms apply.
+    base_contract: LoadedContract | None = None
+    effective: dt.date | None = None
+    retroactive: bool = False
+    retroactive_reason: str = ""
 
     def locate(self, loc: Loc) -> tuple[str, int | None, int | None]:
         return self.origins.resolve(self.loaded.tree, loc)
@@ -254,6 +266,11 @@ class Proposal(Strict):
     title: str
     amends: str = Field(pattern=KEBAB)
     base_file: str | None = None
+    # The day the amendment takes effect (00:00 UTC): earlier obligations keep the old terms ...
+    effective: dt.date | None = None
+    # ... unless it applies to earlier events too, for a reason the proposal states.
+    retroactive: bool = False
+    retroactive_reason: str = ""
     summary: str = ""
     sources: list[str] = Field(default_factory=list)
     changes: list[dict[str, Any]] | None = None
@@ -294,6 +311,8 @@ def load_document(
         doc = _Amendment(path, label, tree, source).build()
     if validate:
         check_contract(doc.loaded, templates)
+        if doc.base_contract is not None:
+            check_contract(doc.base_contract, templates)
     return doc
 
 
@@ -321,6 +340,15 @@ class _Amendment:
         p = self.proposal
         if (p.changes is None) == (p.contract is None):
             raise self.fail(("proposal",), "a proposal has either 'changes' (amendments) or 'contract' (a complete new version)")
+        if p.retroactive and p.effective is None:
+            raise self.fail(("proposal", "retroactive"),
+                            "retroactive: true needs the date the amendment takes effect ('effective')")
+        if p.retroactive and not p.retroactive_reason.strip():
+            raise self.fail(("proposal", "retroactive"), "retroactive: true needs a stated 'retroactive_reason': "
+                            "applying new terms to past events is a decision the proposal must explain")
+        if p.retroactive_reason and not p.retroactive:
+            raise self.fail(("proposal", "retroactive_reason"),
+                            "retroactive_reason is given but the proposal is not retroactive (add retroactive: true)")
 
     def fail(self, loc: Loc, message: str) -> CheckError:
         _, line, col = Origins(self.label).resolve(self.tree, loc)
@@ -359,7 +387,12 @@ class _Amendment:
             raise CheckError(f"the amended contract: contract.{message}", file, line, col) from None
         loaded = parse_contract_tree(Path(self.label), work)
         amended = AmendedContract(loaded.contract, loaded.file, loaded.tree, origins)
-        return Document(self.label, "proposal", amended, origins, p.id, base_label, dict(self.notes))
+        if p.effective is not None and p.effective > amended.contract.expires:
+            raise self.fail(("proposal", "effective"), f"the amendment takes effect on {p.effective}, after the "
+                            f"contract it makes expires ({amended.contract.expires}): it would govern no event")
+        before = parse_contract_tree(Path(base_label), base_tree)
+        return Document(self.label, "proposal", amended, origins, p.id, base_label, dict(self.notes),
+                        before, p.effective, p.retroactive, p.retroactive_reason.strip())
 
     # -- one change ---------------------------------------------------------------------------
     def apply(self, index: int, change: Any) -> None:

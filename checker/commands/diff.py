@@ -7,15 +7,19 @@ git revision; a proposal new since then is compared with the contract it amends.
 from __future__ import annotations
 
 import argparse
+import re
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ..clausediff import ContractDiff, TermChange, VerdictChange, jsonable
+from ..clausediff import ContractDiff, Held, Period, TermChange, jsonable
 from ..errors import CheckError
 from ..findings import Finding
 from ..models import VERDICT_ORDER
+from ..output.escape import human
 from . import write_report
 from .check import FAIL_LEVELS
 
@@ -42,11 +46,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..clausediff import diff_contracts
-    from ..contracts import LoadedContract
+    from ..clausediff import Judged, Terms, diff_contracts, judge_terms, terms_of
     from ..events import read_events
     from ..proposals import WORKING_TREE, Source, load_document
-    from ..replay import check
     from ..templates import load_templates
     from .check import parse_as_of
 
@@ -56,29 +58,25 @@ def run(args: argparse.Namespace) -> int:
     as_of = None if args.as_of is None else parse_as_of(args.as_of)
     templates = load_templates(args.rules)
     log = read_events(args.events)
-    pairs: list[tuple[LoadedContract | None, str, LoadedContract, str]] = []
+    pairs: list[tuple[Terms | None, Terms]] = []
     if args.against is None:
         old_doc, new_doc = (load_document(f, templates) for f in files)
-        pairs.append((old_doc.loaded, old_doc.path, new_doc.loaded, new_doc.path))
+        pairs.append((terms_of(old_doc), terms_of(new_doc)))
     else:
         committed = Source(args.against)
         for file in dict.fromkeys(files):
             new_doc = load_document(file, templates)
-            old: LoadedContract | None = None
-            old_label = "(none)"
+            old: Terms | None = None
             if committed.exists(file):
-                old_doc = load_document(file, templates, committed)
-                old, old_label = old_doc.loaded, old_doc.path
+                old = terms_of(load_document(file, templates, committed))
             elif new_doc.base is not None:
                 base = Path(new_doc.base)
-                old_doc = load_document(base, templates, committed if committed.exists(base) else WORKING_TREE)
-                old, old_label = old_doc.loaded, old_doc.path
-            pairs.append((old, old_label, new_doc.loaded, new_doc.path))
+                old = terms_of(load_document(base, templates, committed if committed.exists(base) else WORKING_TREE))
+            pairs.append((old, terms_of(new_doc)))
     diffs = []
-    for old, old_label, new, new_label in pairs:
-        old_result = None if old is None else check(old, templates, log, as_of)
-        new_result = check(new, templates, log, as_of)
-        diffs.append(diff_contracts(old, new, templates, old_result, new_result, old_label, new_label))
+    for old, new in pairs:
+        old_judged: Judged | None = None if old is None else judge_terms(old, templates, log, as_of)
+        diffs.append(diff_contracts(old_judged, judge_terms(new, templates, log, as_of), templates))
     if args.format == "json":
         report = orjson.dumps({"schema": "contract-check/diff/1", "fail_on": args.fail_on,
                                "diffs": [d.to_json() for d in diffs]}, option=orjson.OPT_INDENT_2).decode() + "\n"
@@ -107,28 +105,62 @@ def value_text(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+WRAP = 100
+INLINE_WORDS = ("section", "title")  # short clause fields: their word diff on the change's own line
+
+
+def marked(words: Sequence[tuple[str, str]]) -> str:
+    """A word diff as text: deleted words `[-like this-]`, inserted ones `{+like this+}` (git's --word-diff)."""
+    out = ""
+    for index, (op, text) in enumerate(words):
+        glued = op == "insert" and index > 0 and words[index - 1][0] == "delete"  # a replacement: [-old-]{+new+}
+        run = text if op == "equal" else f"[-{text}-]" if op == "delete" else f"{{+{text}+}}"
+        out += ("" if glued or not out else " ") + run
+    return out
+
+
+def _subject(t: TermChange) -> str:
+    where = {"contract": "contract", "party": "party", "definition": "definition", "amendment": "amendment"}.get(t.what)
+    if where:
+        return f"{where} {t.name}"
+    if t.what == "clause" and t.name == t.clause and t.change != "changed":
+        return f"clause {t.name}"
+    return f"{t.clause} {'parameter ' if t.what == 'parameter' else ''}{t.name}"
+
+
 def term_text(t: TermChange) -> str:
-    where = {"contract": "contract", "party": "party", "definition": "definition"}.get(t.what)
-    subject = f"{where} {t.name}" if where else (f"clause {t.name}" if t.what == "clause" and t.name == t.clause
-                                                  else f"{t.clause} {'parameter ' if t.what == 'parameter' else ''}{t.name}")
-    if t.what == "clause" and t.name == t.clause:
+    subject = _subject(t)
+    if t.what == "clause" and t.name == t.clause and t.change != "changed":
         return f"{t.change:<8} {subject} ({value_text(t.old if t.change == 'removed' else t.new)})"
     if t.change == "added":
         return f"{t.change:<8} {subject}: {value_text(t.new)}"
     if t.change == "removed":
         return f"{t.change:<8} {subject} (was {value_text(t.old)})"
-    if t.name == "text":
-        return f"{t.change:<8} {subject} (see --format json for the old and new text)"
+    words = t.words
+    if words is not None and t.name in INLINE_WORDS:
+        return f"{t.change:<8} {subject}: {marked(words)}"
+    if words is not None:
+        return f"{t.change:<8} {subject}, in full ([-deleted-]{{+inserted+}}):"
     return f"{t.change:<8} {subject}: {value_text(t.old)} → {value_text(t.new)}"
+
+
+def term_lines(t: TermChange) -> list[str]:
+    """A term change; a changed clause text follows on its own lines, in full, as a word diff."""
+    lines = [f"  {term_text(t)}"]
+    words = t.words
+    if words is not None and t.name not in INLINE_WORDS:
+        lines += textwrap.wrap(marked(words), WRAP, initial_indent=" " * 11, subsequent_indent=" " * 11,
+                               break_long_words=False, break_on_hyphens=False)
+    return lines
 
 
 def _verdict(f: Finding | None) -> str:
     return "(none)" if f is None else f"{f.verdict} {f.reason}"
 
 
-def _events(c: VerdictChange) -> str:
+def _events(*findings: Finding | None) -> str:
     ids: list[str] = []
-    for f in (c.new, c.old):
+    for f in findings:
         for e in f.events if f is not None else []:
             if e.id not in ids:
                 ids.append(e.id)
@@ -140,33 +172,71 @@ def _verdict_counts(d: ContractDiff) -> str:
     return ", ".join(f"{v} {s['old'][v]} → {s['new'][v]}" for v in VERDICT_ORDER)
 
 
+def amendment_text(d: ContractDiff) -> str | None:
+    """When the amendment's terms apply, in one sentence (None when neither side is a proposal)."""
+    a = d.amendment
+    if a is None:
+        return None
+    if a.effective is None:
+        return (f"{d.amended_by} states no effective date: its terms judge every event, as if they had always "
+                "applied (a what-if; give it `effective:` so that earlier obligations keep the old terms)")
+    if a.retroactive:
+        return (f"{d.amended_by} takes effect on {a.effective} and is retroactive: its terms also judge the "
+                f"obligations set off before that date (reason: {a.reason})")
+    return (f"{d.amended_by} takes effect on {a.effective}: obligations set off before that date keep the old "
+            f"terms ({a.before_label}); those set off on or after it are judged under the new terms")
+
+
+def period_heading(d: ContractDiff, period: Period | None) -> str:
+    a = d.amendment
+    if period is None or a is None:
+        return "verdicts on the same events"
+    if period == "before":
+        return f"verdicts before the amendment (obligations set off before {a.effective})"
+    return f"verdicts from the amendment (obligations set off on or after {a.effective})"
+
+
+def _held_note(h: Held) -> str:
+    if h.new_terms is None:
+        return "the new terms would set off no obligation here"
+    return f"the new terms would give {_verdict(h.new_terms)}: {h.new_terms.message}"
+
+
 def render_text(d: ContractDiff, fail_on: str) -> str:
     old_id = d.old.contract_id if d.old is not None else "(no committed version)"
     lines = [
         f"{old_id} ({d.old_label}) → {d.new.contract_id} ({d.new_label})",
         f"events {', '.join(d.new.event_sources)}  as of {d.new.as_of.isoformat()}",
-        "",
-        "terms",
     ]
-    lines.extend(f"  {term_text(t)}" for t in d.terms)
+    when = amendment_text(d)
+    if when is not None:
+        lines.append(when)
+    lines += ["", "terms"]
+    for t in d.terms:
+        lines += term_lines(t)
     if not d.terms:
         lines.append("  no change")
-    lines += ["", "verdicts on the same events"]
     introduced = {id(c) for c in d.introduces(FAIL_LEVELS[fail_on])}
-    for c in d.verdicts:
-        f = c.finding
-        if c.change == "changed":
-            what = f"{_verdict(c.old)} → {_verdict(c.new)}"
-        else:
-            what = _verdict(f)
-        flag = f"  (new {c.new.verdict})" if id(c) in introduced and c.new is not None else ""
-        lines.append(f"  {c.change:<11} {f.clause:<22} {what}  [{_events(c)}]  {f.id}{flag}")
-        if c.old is not None and c.change != "appeared":
-            lines.append(f"  {'':<11} was: {c.old.message}")
-        if c.new is not None:
-            lines.append(f"  {'':<11} now: {c.new.message}")
-    if not d.verdicts:
-        lines.append("  no change")
+    for period, changes in d.periods():
+        lines += ["", period_heading(d, period)]
+        for c in changes:
+            f = c.finding
+            what = f"{_verdict(c.old)} → {_verdict(c.new)}" if c.change == "changed" else _verdict(f)
+            flag = f"  (new {c.new.verdict})" if id(c) in introduced and c.new is not None else ""
+            lines.append(f"  {c.change:<11} {f.clause:<22} {what}  [{_events(c.new, c.old)}]  {f.id}{flag}")
+            if c.old is not None and c.change != "appeared":
+                lines.append(f"  {'':<11} was: {c.old.message}")
+            if c.new is not None:
+                lines.append(f"  {'':<11} now: {c.new.message}")
+        if not changes:
+            lines.append("  no change")
+        if period == "before" and d.held:
+            lines.append("  the old terms hold for these obligations, which the new terms would judge otherwise:")
+            for h in d.held:
+                f = h.any
+                kept = _verdict(h.finding) if h.finding is not None else "(no obligation)"
+                lines.append(f"  {'kept':<11} {f.clause:<22} {kept}  [{_events(h.finding, h.new_terms)}]  {f.id}")
+                lines.append(f"  {'':<11} {_held_note(h)}")
     moved = d.term_events()
     if moved["now_out_of_term"]:
         lines.append("events now out of term: " + ", ".join(moved["now_out_of_term"]))
@@ -180,11 +250,26 @@ def render_text(d: ContractDiff, fail_on: str) -> str:
     ]
     if introduced:
         lines.append(f"{len(introduced)} new finding(s) at or above --fail-on {fail_on}")
-    return "\n".join(lines) + "\n"
+    # Each line goes through the one escape: text from the contracts and the log shows as written.
+    return "\n".join(human(line) for line in lines) + "\n"
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_~\[\]<>|#])")
+
+
+def _md(text: str) -> str:
+    """Text from a contract as Markdown that shows it literally."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def marked_md(words: Sequence[tuple[str, str]]) -> str:
+    """A word diff in Markdown: deleted words struck through, inserted ones in bold."""
+    return " ".join(_md(text) if op == "equal" else (f"~~{_md(text)}~~" if op == "delete" else f"**{_md(text)}**")
+                    for op, text in words)
 
 
 def render_md(d: ContractDiff, fail_on: str) -> str:
@@ -195,26 +280,41 @@ def render_md(d: ContractDiff, fail_on: str) -> str:
         f"Old: `{d.old_label}` · New: `{d.new_label}` · Events: {', '.join(f'`{s}`' for s in d.new.event_sources)}"
         f" · As of {d.new.as_of.isoformat()}",
         "",
-        "### Terms",
-        "",
     ]
+    when = amendment_text(d)
+    if when is not None:
+        out += [_md(when), ""]
+    out += ["### Terms", ""]
     if d.terms:
         out += ["| change | clause | what | old | new |", "|---|---|---|---|---|"]
         for t in d.terms:
             out.append(f"| {t.change} | {_cell(t.clause or '')} | {t.what} `{_cell(t.name)}` | "
                        f"{_cell(value_text(t.old))} | {_cell(value_text(t.new))} |")
+        texts = [t for t in d.terms if t.words is not None]
+        if texts:
+            out += ["", "Changed clause text, in full (~~deleted~~ **inserted**):", ""]
+            out += [f"- {_md(_subject(t))}: {marked_md(t.words or [])}" for t in texts]
     else:
         out.append("No change.")
-    out += ["", "### Verdicts on the same events", ""]
     introduced = {id(c) for c in d.introduces(FAIL_LEVELS[fail_on])}
-    if d.verdicts:
-        out += ["| change | clause | old | new | events | finding |", "|---|---|---|---|---|---|"]
-        for c in d.verdicts:
-            flag = " **new**" if id(c) in introduced else ""
-            out.append(f"| {c.change}{flag} | `{c.finding.clause}` | {_verdict(c.old)} | {_verdict(c.new)} | "
-                       f"{_events(c)} | `{c.finding.id}` |")
-    else:
-        out.append("No change.")
+    for period, changes in d.periods():
+        heading = period_heading(d, period)
+        out += ["", f"### {heading[0].upper()}{heading[1:]}", ""]
+        if changes:
+            out += ["| change | clause | old | new | events | finding |", "|---|---|---|---|---|---|"]
+            for c in changes:
+                flag = " **new**" if id(c) in introduced else ""
+                out.append(f"| {c.change}{flag} | `{c.finding.clause}` | {_verdict(c.old)} | {_verdict(c.new)} | "
+                           f"{_events(c.new, c.old)} | `{c.finding.id}` |")
+        else:
+            out.append("No change.")
+        if period == "before" and d.held:
+            out += ["", "The old terms hold for these obligations, which the new terms would judge otherwise:", "",
+                    "| clause | kept | under the new terms | events | finding |", "|---|---|---|---|---|"]
+            for h in d.held:
+                kept = _verdict(h.finding) if h.finding is not None else "(no obligation)"
+                out.append(f"| `{h.any.clause}` | {kept} | {_verdict(h.new_terms)} | "
+                           f"{_events(h.finding, h.new_terms)} | `{h.any.id}` |")
     s = d.summary()
     out += [
         "",
@@ -222,4 +322,4 @@ def render_md(d: ContractDiff, fail_on: str) -> str:
         f" Verdicts: {_verdict_counts(d)}.",
         "",
     ]
-    return "\n".join(out)
+    return "\n".join(human(line) for line in out)
