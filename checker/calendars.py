@@ -1,15 +1,19 @@
 """Calendar arithmetic for deadlines and periods, on exact event time (microseconds, UTC).
 
-One meaning everywhere: a deadline "within N units after T" is the instant T + N units, and an
-act is on time when it happens at or before that instant (docs/semantics.md, "Deadlines").
-- minutes, hours, days, weeks: exact spans (a day is 24 h; times are UTC).
-- months, quarters, years: calendar months (python-dateutil's relativedelta): the same day and
-  time N months later, rounded down to the last day of a shorter month (31 Jan + 1 month =
-  28/29 Feb). Where the result was rounded, `Deadline.rounded` says so, and the rounded-up
-  reading (1 March) is kept in `Deadline.alternative`, so a verdict that depends on the rounding
-  can be reported as a grey zone instead of silently picking one (Catala's ambiguity check).
-- business_days: N working days after T's day (Monday–Friday, minus the public holidays of the
-  contract's calendar, from the `holidays` package), at T's time of day.
+One meaning everywhere, the way counsel counts (docs/semantics.md, "Deadlines"): a period in
+days, weeks, business days, months, quarters or years does not count the day of the trigger and
+ends at the end of its last day (UTC) — "within 30 days after 1 January" runs until the end of
+31 January, whatever the hour of the trigger; the deadline is that day's last microsecond and an
+act is on time at or before it. Minutes and hours are exact spans from the trigger's instant.
+- days, weeks: calendar days after the trigger's day.
+- months, quarters, years: calendar months (python-dateutil's relativedelta), rounded down to the
+  last day of a shorter month (31 Jan + 1 month = 28/29 Feb). Where the day was rounded,
+  `Deadline.rounded` says so and the rounded-up reading (the end of 1 March) is kept in
+  `Deadline.alternative`, so a verdict that depends on the rounding can be reported as a grey
+  zone instead of silently picking one (Catala's ambiguity check).
+- business_days: N working days after the trigger's day (Monday–Friday, minus the public
+  holidays of the contract's calendar, from the `holidays` package).
+- A negative amount counts back ("5 days before the meeting": the end of the 5th day before).
 Periods: calendar months, quarters, years, fiscal years (with a start month), weeks (Monday), and
 contract years from the effective date (the same day each year, 29 February → 28 February in
 common years, rounded down like months), each [start, end) in whole days.
@@ -82,25 +86,32 @@ def add(start: int, duration: Duration, calendar: str | None = None) -> Deadline
     """`start` + `duration` (negative amounts count back), by the rules in the module docstring."""
     if duration.unit == "unlimited":
         return Deadline(UNLIMITED if duration.amount >= 0 else -UNLIMITED)
-    if duration.unit in SPAN_UNITS:
+    if duration.unit in ("minutes", "hours"):
         return Deadline(start + duration.amount * SPAN_UNITS[duration.unit])
-    when = moment(start)
+    day = moment(start).date()
+    if duration.unit in ("days", "weeks"):
+        return Deadline(end_of_day(day + dt.timedelta(days=duration.amount * (7 if duration.unit == "weeks" else 1))))
     if duration.unit == "business_days":
         step = 1 if duration.amount >= 0 else -1
-        day, left = when.date(), abs(duration.amount)
+        left = abs(duration.amount)
         while left:
             day += dt.timedelta(days=step)
             if is_business_day(day, calendar):
                 left -= 1
-        return Deadline(micros(dt.datetime.combine(day, when.timetz())))
+        return Deadline(end_of_day(day))
     months = duration.amount * MONTH_UNITS[duration.unit]
-    down = when + relativedelta(months=months)
-    if down.day == when.day:
-        return Deadline(micros(down))
+    down = day + relativedelta(months=months)
+    if down.day == day.day:
+        return Deadline(end_of_day(down))
     # The day does not exist in the target month: rounded down; the other reading is the 1st of
     # the next month.
-    up = (down.replace(day=1) + relativedelta(months=1))
-    return Deadline(micros(down), rounded=True, alternative=micros(up))
+    up = down.replace(day=1) + relativedelta(months=1)
+    return Deadline(end_of_day(down), rounded=True, alternative=end_of_day(up))
+
+
+def end_of_day(day: dt.date) -> int:
+    """The last microsecond of a UTC day: a deadline on that day is met by any act during it."""
+    return micros(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)) - 1
 
 
 @dataclass(frozen=True)

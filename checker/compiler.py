@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,9 +12,9 @@ from .calendars import Deadline, Duration, add
 from .contracts import LoadedContract, resolve_parameters, to_decimal
 from .errors import CheckError
 from .events import parse_time
-from .expressions import ENGINE_OPERATORS, MISSING, Scope
+from .expressions import ENGINE_OPERATORS, MISSING, ExpressionError, Scope
 from .models import Clause, Event, FactSpec, ObligationSpec, RuleTemplate
-from .moments import DAY, micros
+from .moments import DAY, micros, micros_of_date
 from .templates import PARAM_IN_PATH_RE, SYNTHETIC_FIELDS, LoadedTemplate
 
 Deref = Callable[[str], Event | None]
@@ -99,8 +100,13 @@ class FactRole:
                     return False
                 if op == "not in" and values.member(actual, value):
                     return False
-            elif not event_scope(event, self.params).test(cond):
-                return False
+            else:
+                try:
+                    if not event_scope(event, self.params).test(cond):
+                        return False
+                except ExpressionError as exc:
+                    raise CheckError(f"event {event.id!r}: {exc} (a condition on the {self.name} of a clause)",
+                                     event.file, event.line) from None
         return True
 
     def items(self, event: Event) -> list[Any]:
@@ -128,6 +134,17 @@ def event_scope(event: Event, params: dict[str, Any]) -> Scope:
 SIMPLE_FILTERS = ("==", "!=", "in", "not in")
 
 
+def _as_time(value: Any) -> Any:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return micros_of_date(value)
+    if isinstance(value, str) and not value.startswith("$") and value[:1].isdigit():
+        try:
+            return micros(parse_time(value))
+        except ValueError:
+            return value
+    return value
+
+
 def expand_conditions(conds: list[Any] | tuple[Any, ...], params: dict[str, Any]) -> list[Any]:
     """`$name` entries (parameters of type conditions) spliced in; simple filters as tuples."""
     out: list[Any] = []
@@ -137,6 +154,9 @@ def expand_conditions(conds: list[Any] | tuple[Any, ...], params: dict[str, Any]
         elif isinstance(cond, list) and len(cond) == 3 and cond[1] in SIMPLE_FILTERS and isinstance(cond[0], str) \
                 and not isinstance(cond[2], dict):
             out.append((expand_path(cond[0], params), cond[1], resolve_param(cond[2], params)))
+        elif isinstance(cond, list) and len(cond) == 3 and cond[0] == "time":
+            # A time compared with a date or a time written in the clause: as exact microseconds.
+            out.append(["time", cond[1], _as_time(resolve_param(cond[2], params))])
         else:
             out.append(cond)
     return out
@@ -226,8 +246,10 @@ def _deadline(
         days = resolve_param(ob.deadline_days, params)
         if days is None:
             return None
-        span = int(days) * DAY
-        return lambda event: Deadline(event.epoch + span)
+        count = int(days)
+        if count == 0:  # judged at the act itself
+            return lambda event: Deadline(event.epoch)
+        return lambda event: add(_counting_start(event), Duration(count, "days"))
     spec = ob.deadline
     within = None if spec.within is None else _duration(spec.within, params)
     anchor = spec.at or spec.after or spec.before
@@ -235,7 +257,7 @@ def _deadline(
     sign = -1 if spec.before is not None else 1
 
     def due(event: Event) -> Deadline | None:
-        start = event.epoch
+        start = _counting_start(event)
         if anchor_field is not None:
             raw = event.get(anchor_field)
             if raw is None:
@@ -250,6 +272,14 @@ def _deadline(
         return add(start, Duration(sign * within.amount, within.unit), calendar)
 
     return due
+
+
+def _counting_start(event: Event) -> int:
+    """Where a period "after" the trigger starts counting: its day — or, for the end of a calendar
+    period, the period's last day (a quarter ends on 30 September, not on 1 October)."""
+    if event.type.startswith("@") and "period_end" in event.fields and event.fields.get("what", "").startswith("end"):
+        return micros_of_date(dt.date.fromisoformat(event.fields["period_end"]))
+    return event.epoch
 
 
 def attr_field(name: str) -> str:

@@ -211,6 +211,8 @@ class Scope:
             if left is MISSING or right is MISSING:
                 return MISSING
             if name in ("add", "sub"):
+                if values.is_number(right):  # a number of days (a `days` parameter)
+                    right = Duration(int(right), "days")
                 if not (isinstance(right, Duration) and values.is_number(left)):
                     raise ExpressionError(f"{name} needs a time and a duration, got {left!r} and {right!r}")
                 amount = right.amount if name == "add" else -right.amount

@@ -107,7 +107,7 @@ class CalendarTrigger(Strict):
     """One synthetic trigger per calendar period from the effective date to the as-of time."""
 
     every: str  # a period name or a $parameter of type period
-    at: Literal["start", "end"] = "end"
+    at: str = "end"  # start or end, or a $parameter
 
 
 class FactSpec(Strict):

@@ -399,7 +399,7 @@ class Replay:
     ) -> None:
         clause_id = run.compiled.clause.id
         if not self.state.in_force(clause_id, epoch) or (
-                event.seq in self.post_term and not self._survives(clause_id, epoch)):
+                event.seq in self.post_term and not self._survives(clause_id, epoch)) or self._after_the_end(event):
             self.suppressed.add(event.seq)
             return
         self.numbers += 1
@@ -416,7 +416,7 @@ class Replay:
         ob = Obligation(
             number=number, clause=run.compiled, compiled=compiled_ob, trigger=event, item=item,
             attributes=attrs, fact=fact, partition=code % PARTITIONS, deadline=deadline,
-            deadline_alternative=None if due is None else due.alternative,
+            deadline_alternative=None if due is None else due.alternative, deref=self.by_id.get,
         )
         if compiled_ob.spec.amount_due is not None:
             ob.due = self.amount_due(run, compiled_ob, event)
@@ -448,7 +448,10 @@ class Replay:
 
     def judge(self, run: ClauseRun, ob: Obligation, now: int) -> None:
         clause_id = run.compiled.clause.id
-        cutoff = self.state.terminated if self._survives(clause_id, now) is False else None
+        # Termination discharges the open duties of a clause that does not survive it; a surviving
+        # clause keeps its duties whatever the as-of time (so moving it never turns a breach ok).
+        terminated = self.state.terminated
+        cutoff = terminated if terminated is not None and self.state.survives_until(clause_id, terminated) is None else None
         if cutoff is not None and ob.trigger.epoch < cutoff < now and (ob.deadline is None or ob.deadline > cutoff):
             # The contract ended while this duty was open: judged as it stood then; what was
             # still to come is discharged.
@@ -486,6 +489,15 @@ class Replay:
                 targets[kind] = [] if value is None else [value] if isinstance(value, str) else list(value)
             self.state.apply(row.effect, targets, now, clause_id)
 
+    def _after_the_end(self, event: Event) -> bool:
+        """A date or period of the contract after its termination sets off nothing — but for a
+        surviving clause, the period the termination cut short still closes (its final report)."""
+        end = self.state.terminated
+        if end is None or not event.type.startswith("@") or event.epoch <= end:
+            return False
+        start = event.fields.get("period_start")
+        return not (isinstance(start, str) and micros_of_date(dt.date.fromisoformat(start)) < end)
+
     def _survives(self, clause_id: str, at: int) -> bool:
         """Whether a clause is still in force at `at` after the contract's end (term or termination)."""
         end = self.state.terminated if self.state.terminated is not None else self.state.end_of_term
@@ -501,12 +513,15 @@ class Replay:
         clause_order = {c.clause.id: c.index for c in self.clauses}
         findings = sorted(self.findings, key=lambda f: f.sort_key(clause_order))
         cited = {e.seq for f in findings for e in f.events}
+        # An event after the term that a surviving clause read is covered, not out of term.
+        read_after_term = [e for e in out_of_term if e.seq in cited]
+        out_of_term = [e for e in out_of_term if e.seq not in cited]
         # Report lists: time order, ties by id, so a reordered file gives byte-identical output.
         listing = attrgetter("time", "id")
         uncovered = sorted((e for e in in_scope if e.seq not in cited), key=listing)
         out_of_term = sorted(out_of_term, key=listing)
         after = sorted(after, key=listing)
-        accounted = len(in_scope) + len(out_of_term) + len(after)
+        accounted = len(in_scope) + len(out_of_term) + len(after) + len(read_after_term)
         if accounted != len(self.log.events) or not self.triggered - self.suppressed <= cited:
             raise InternalError("event accounting does not balance")
         ids = [f.id for f in findings]

@@ -62,9 +62,12 @@ def synthetic_events(
                         "period_start": max(period.start, c.effective).isoformat(),
                         "period_end": (min(period.end, c.expires + dt.timedelta(days=1)) - dt.timedelta(days=1)).isoformat(),
                         "ends_at": (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=end)).isoformat(),
-                        "what": f"{spec.calendar.at} of {period.label}",
+                        "what": f"{'start' if spec.calendar.at == 'start' else 'end'} of {period.label}",
                     }
-                    found.append((period.label, start if spec.calendar.at == "start" else end, fields))
+                    at = spec.calendar.at
+                    if at.startswith("$"):
+                        at = str(compiled.params[at[1:]])
+                    found.append((period.label, start if at == "start" else end, fields))
             for label, when, fields in found:
                 if when > until:
                     continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from string import Template
@@ -39,6 +40,7 @@ class Obligation:
     due: Decimal | None = None
     evidence: dict[str, list[Candidate]] = field(default_factory=dict)
     closed: bool = False
+    deref: Callable[[Any], Event | None] | None = None  # event id → event, for `ref_<field>`
 
     @property
     def instance(self) -> str:
@@ -124,6 +126,10 @@ def _event_attr(event: Event, name: str, ob: Obligation) -> Any:
         return (event.epoch - ob.trigger.epoch) // DAY
     if name == "days_before":
         return (ob.trigger.epoch - event.epoch) // DAY
+    if name.startswith("ref_") and ob.deref is not None:
+        # `ref_<field>`: a field of the event this one names in `ref` (ref_type: what it answers).
+        target = ob.deref(event.fields.get("ref"))
+        return MISSING if target is None else _event_attr(target, name[4:], ob)
     if name.endswith("_time") and name != "time":
         # `<field>_time`: a time written in a field (an agreed delivery date, a period start), as
         # exact microseconds to compare and compute with.
@@ -308,10 +314,13 @@ def render_message(ob: Obligation, text: str, names: dict[str, Any], now: int, e
         root, _, attr = key.partition(".")
         if root in names and root not in ("obligation",):
             value = names[root]
-            return show(lookup(value, attr) if attr else value)
+            found = lookup(value, attr) if attr else value
+            if attr == "actor" and isinstance(found, str):  # a party's id reads as its name
+                found = clause.party_names.get(found, found)
+            return show(found)
         if root in builtins:
             return show(builtins[root])
-        if root in ob.attributes:
+        if root in ob.attributes and ob.attributes[root] is not None:
             return show(ob.attributes[root])
         if root in clause.params:
             return show(clause.display.get(root, clause.params[root]))

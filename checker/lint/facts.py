@@ -183,8 +183,11 @@ class FactBuilder:
     def _clause(self, index: int, clause: Clause) -> None:
         base: Loc = ("contract", "clauses", index)
         template = self.templates.get(clause.template)
+        # A milestone ends rights (measurable, verified); a termination notice or a suspension
+        # is a party's act, not a milestone, so it needs neither threshold nor verifier.
         ends_rights = template is not None and any(
-            row.effect is not None for ob in template.template.obligations for row in ob.verdicts
+            row.effect is not None and row.effect.end_clauses is not None
+            for ob in template.template.obligations for row in ob.verdicts
         )
         self.add("clause", base, id=clause.id, index=index, section=clause.section, section_ref=section_ref(clause.section),
                  title=clause.title, template=clause.template, severity=clause.severity, ends_rights=ends_rights)

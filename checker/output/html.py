@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -96,6 +97,12 @@ def when(moment: dt.datetime | dt.date | None) -> str:
     if utc.time() == dt.time(0):
         return utc.date().isoformat()
     return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def when_cell(moment: dt.datetime | dt.date | None) -> Markup:
+    """`when` for a narrow table cell: a UTC time may go to the next line before its "T"."""
+    date, sep, rest = when(moment).partition("T")
+    return Markup.escape(date) + (Markup("<wbr>") + Markup.escape(sep + rest) if sep else Markup(""))
 
 
 def stamp(moment: dt.datetime) -> str:
@@ -206,6 +213,18 @@ def text_lines(value: Any) -> Markup:
     return Markup("\n").join(Markup.escape(human(line)) for line in lines)
 
 
+# A date or UTC time in a sentence: kept on one line (a line break after its first hyphen reads
+# as two numbers).
+ISO_MOMENT = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?Z?)?\b")
+
+
+def prose(value: Any) -> Markup:
+    """A sentence of the report (a finding's message): escaped for humans and for HTML, each
+    date in it wrapped so that the line never breaks inside the date."""
+    escaped = str(Markup.escape(human(value)))
+    return Markup(ISO_MOMENT.sub(lambda m: f'<span class="nb">{m.group(0)}</span>', escaped))
+
+
 def new_environment(finalize: Callable[[Any], Any] | None = human_finalize) -> jinja2.Environment:
     """A jinja2 environment over the package's templates/, autoescape on for every template.
 
@@ -222,11 +241,14 @@ def new_environment(finalize: Callable[[Any], Any] | None = human_finalize) -> j
     )
     env.filters["when"] = when
     env.filters["stamp"] = stamp
+    env.filters["when_cell"] = when_cell
     env.filters["value"] = show_value
     env.filters["lines"] = text_lines
+    env.filters["prose"] = prose
     env.filters["key_fields"] = key_fields
     env.globals["VERDICT_LABELS"] = VERDICT_LABELS
     env.globals["VERDICT_ORDER"] = VERDICT_ORDER
+    env.globals["reason_anchor"] = reason_anchor
     return env
 
 
@@ -236,34 +258,45 @@ def html_environment() -> jinja2.Environment:
 
 
 # --- the timeline ------------------------------------------------------------------------
+# The timeline is an SVG without a viewBox: every horizontal position is a percentage of its
+# width and every vertical one is in CSS pixels, so text and marks keep their size from a
+# 400 px phone to a desktop screen and on paper; only the distances between marks change.
+# The lane labels are HTML beside it (the template), on the same pixel rows.
 
-TL_WIDTH = 1000.0
-TL_LEFT = 96.0
-TL_RIGHT = 16.0
-TL_TOP = 26.0
-TL_LANE = 22.0
-BIN_WIDTH = 4.0
+TL_TOP = 34.0  # two rows of labels above the lanes: the term, then the as-of time
+TL_LANE = 24.0
+TL_MARK = 12.0
+TL_EDGE = 4.0  # percent of the axis left free on either side of the first and last event
+TL_MIN_SPAN = dt.timedelta(days=60)
+BIN_SLOTS = 220  # the compact layout's time slots across the axis
+MAX_TICKS = 12
+NARROW_TICKS = 5  # labelled ticks on a narrow screen (the others keep their tick line)
+# Two marks of a lane closer than this (percent of the axis) are drawn on different rows.
+MARK_GAP = 2.0
+MARK_ROWS = (0.0, -5.0, 5.0)
 
 
 @dataclass(frozen=True)
 class Tick:
-    x: float
+    x: float  # percent
     label: str
+    major: bool = True  # labelled on a narrow screen too
+    anchor: str = "middle"
 
 
 @dataclass(frozen=True)
 class Mark:
-    x: float
-    y: float
+    x: float  # percent
+    y: float  # px, the mark's centre
     verdict: str
     finding: Finding
 
 
 @dataclass(frozen=True)
 class Bin:
-    x: float
+    x: float  # percent
     y: float
-    width: float
+    width: float  # percent
     height: float
     verdict: str
     count: int
@@ -271,21 +304,41 @@ class Bin:
     end: dt.datetime
 
 
+@dataclass(frozen=True)
+class Edge:
+    """One end of the contract term, or the as-of time: on the axis, or beyond one of its ends."""
+
+    label: str
+    x: float | None  # percent when on the axis
+    side: str  # "in", "before" (left of the axis) or "after" (right of it)
+    anchor: str  # text-anchor of its label
+
+    @property
+    def inside(self) -> bool:
+        return self.side == "in"
+
+
 @dataclass
 class Timeline:
-    width: float
     height: float
-    plot_left: float
-    plot_right: float
     axis_y: float
     lanes: list[tuple[str, float]]
     ticks: list[Tick]
     start: dt.datetime
     end: dt.datetime
-    term: tuple[float, float, str, str] | None
-    as_of_x: float | None
+    first: dt.datetime | None  # the first and last event or finding the axis was fitted to
+    last: dt.datetime | None
+    term: tuple[float, float, str, str] | None  # the term's band on the axis (percent) and its dates
+    effective: Edge | None
+    expires: Edge | None
+    term_dates: tuple[str, str] | None
+    as_of: Edge
     marks: list[Mark] = field(default_factory=list)
     bins: list[Bin] = field(default_factory=list)
+
+    @property
+    def lane_top(self) -> float:
+        return self.lanes[0][1] - TL_LANE / 2
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:
@@ -303,75 +356,119 @@ def contract_term(result: CheckResult) -> tuple[dt.datetime, dt.datetime] | None
     return (start, end) if start is not None and end is not None else None
 
 
-MAX_TICKS = 14
-
-
 def _ticks(start: dt.datetime, end: dt.datetime, x_of: Callable[[dt.datetime], float]) -> list[Tick]:
-    """Axis ticks on 1 January (spans over two years) or on the first of a month, at most MAX_TICKS."""
-    ticks: list[Tick] = []
+    """Axis ticks on 1 January (spans over two years) or on the first of a month, at most
+    MAX_TICKS; about NARROW_TICKS of them are `major` (labelled on a narrow screen)."""
+    moments: list[tuple[dt.datetime, str]] = []
     if (end - start).days > 2 * 366:
         years = end.year - start.year
         step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10000) if years / s <= MAX_TICKS)
         for year in range(start.year + 1, end.year + 1):
             moment = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
             if year % step == 0 and start <= moment <= end:
-                ticks.append(Tick(x_of(moment), str(year)))
-        return ticks
-    months = (end.year - start.year) * 12 + end.month - start.month
-    step = next(s for s in (1, 2, 3, 6, 12) if months / s <= MAX_TICKS)
-    year, month = start.year, start.month
-    while True:
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        moment = dt.datetime(year, month, 1, tzinfo=dt.UTC)
-        if moment > end:
-            return ticks
-        if (month - 1) % step == 0:
-            ticks.append(Tick(x_of(moment), moment.strftime("%Y-%m")))
+                moments.append((moment, str(year)))
+    else:
+        months = (end.year - start.year) * 12 + end.month - start.month
+        step = next(s for s in (1, 2, 3, 6, 12) if months / s <= MAX_TICKS)
+        year, month = start.year, start.month
+        while True:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            moment = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+            if moment > end:
+                break
+            if (month - 1) % step == 0:
+                moments.append((moment, moment.strftime("%Y-%m")))
+    every = -(-len(moments) // NARROW_TICKS) if moments else 1
+    ticks = []
+    for i, (moment, label) in enumerate(moments):
+        x = x_of(moment)
+        anchor = "start" if x < 6 else "end" if x > 94 else "middle"
+        ticks.append(Tick(x, label, major=(i % every == 0), anchor=anchor))
+    return ticks
+
+
+def _edge(label: str, moment: dt.datetime, start: dt.datetime, end: dt.datetime,
+          x_of: Callable[[dt.datetime], float], prefer: str) -> Edge:
+    """A moment as a line on the axis, or as an arrow at the end of the axis it lies beyond.
+    `prefer` is the side the label grows towards (start: to the right) when there is room."""
+    if moment < start:
+        return Edge(f"← {label}", None, "before", "start")
+    if moment > end:
+        return Edge(f"{label} →", None, "after", "end")
+    x = x_of(moment)
+    if prefer == "start":
+        anchor = "start" if x < 70 else "end"
+    elif prefer == "end":
+        anchor = "end" if x > 30 else "start"
+    else:
+        anchor = "start" if x < 20 else "end" if x > 80 else "middle"
+    return Edge(label, x, "in", anchor)
 
 
 def timeline(result: CheckResult, detailed: bool) -> Timeline:
+    """The timeline fitted to the span of the events and findings (with a margin), not to the
+    contract term: a term of decades would crowd a few years of events into a corner. The term's
+    ends and the as-of time are drawn where they fall on that axis, or as arrows at its ends."""
     term = contract_term(result)
-    moments = [f.time for f in result.findings] + [e.time for e in result.events] + [result.as_of]
-    if term is not None:
-        moments.extend(term)
-    lo, hi = min(moments), max(moments)
-    if hi - lo < dt.timedelta(days=60):
-        lo, hi = lo - dt.timedelta(days=30), hi + dt.timedelta(days=30)
-    pad = (hi - lo) * 0.02
+    moments = [f.time for f in result.findings] + [e.time for e in result.events]
+    first, last = (min(moments), max(moments)) if moments else (None, None)
+    if first is not None and last is not None:
+        lo, hi = first, last
+        # The as-of time joins the axis when it is near the events (it usually is the last one).
+        if lo - (hi - lo) / 4 <= result.as_of <= hi + (hi - lo) / 4 + dt.timedelta(days=30):
+            lo, hi = min(lo, result.as_of), max(hi, result.as_of)
+    elif term is not None:
+        lo, hi = term
+    else:
+        lo = hi = result.as_of
+    if hi - lo < TL_MIN_SPAN:
+        middle = lo + (hi - lo) / 2
+        lo, hi = middle - TL_MIN_SPAN / 2, middle + TL_MIN_SPAN / 2
+    pad = (hi - lo) * (TL_EDGE / (100 - 2 * TL_EDGE))
     start, end = lo - pad, hi + pad
     span = (end - start).total_seconds()
-    plot_right = TL_WIDTH - TL_RIGHT
 
     def x_of(moment: dt.datetime) -> float:
-        return round(TL_LEFT + (plot_right - TL_LEFT) * (moment - start).total_seconds() / span, 1)
+        return round(100 * (moment - start).total_seconds() / span, 2)
 
     lanes = [(v, TL_TOP + TL_LANE * (i + 0.5)) for i, v in enumerate(VERDICT_ORDER)]
     lane_y = dict(lanes)
-    axis_y = TL_TOP + TL_LANE * len(VERDICT_ORDER) + 4
+    axis_y = TL_TOP + TL_LANE * len(VERDICT_ORDER) + 2
+    band = None
+    effective = expires = None
+    if term is not None:
+        effective = _edge(f"effective {when(term[0])}", term[0], start, end, x_of, "start")
+        expires = _edge(f"expires {when(term[1])}", term[1], start, end, x_of, "end")
+        if term[0] <= end and term[1] >= start:
+            left = x_of(max(term[0], start))
+            band = (left, round(x_of(min(term[1], end)) - left, 2), when(term[0]), when(term[1]))
     line = Timeline(
-        width=TL_WIDTH, height=axis_y + 22, plot_left=TL_LEFT, plot_right=plot_right, axis_y=axis_y,
-        lanes=lanes, ticks=_ticks(start, end, x_of), start=start, end=end,
-        term=(x_of(term[0]), x_of(term[1]), when(term[0]), when(term[1])) if term else None,
-        as_of_x=x_of(result.as_of),
+        height=axis_y + 22, axis_y=axis_y, lanes=lanes, ticks=_ticks(start, end, x_of),
+        start=start, end=end, first=first, last=last, term=band, effective=effective, expires=expires,
+        term_dates=(when(term[0]), when(term[1])) if term else None,
+        as_of=_edge(f"as of {when(result.as_of)}", result.as_of, start, end, x_of, "middle"),
     )
     if detailed:
-        stacked: Counter[tuple[str, float]] = Counter()
-        for f in result.findings:
-            x = x_of(f.time)
-            spot = (f.verdict, round(x / 3))
-            offset = (stacked[spot] % 3 - 1) * 5.0
-            stacked[spot] += 1
-            line.marks.append(Mark(x, lane_y[f.verdict] + offset, f.verdict, f))
+        placed = sorted(((x_of(f.time), i, f) for i, f in enumerate(result.findings)),
+                        key=lambda t: (RANK[t[2].verdict], t[0], t[1]))
+        rows_end: dict[str, list[float]] = {}
+        for x, _, f in placed:
+            ends = rows_end.setdefault(f.verdict, [-100.0] * len(MARK_ROWS))
+            row = next((r for r, e in enumerate(ends) if x - e >= MARK_GAP), min(range(len(ends)), key=ends.__getitem__))
+            ends[row] = x
+            line.marks.append(Mark(x, lane_y[f.verdict] + MARK_ROWS[row], f.verdict, f))
         return line
     groups: dict[tuple[str, int], list[Finding]] = {}
     for f in result.findings:
-        groups.setdefault((f.verdict, int((x_of(f.time) - TL_LEFT) // BIN_WIDTH)), []).append(f)
+        slot = min(BIN_SLOTS - 1, max(0, int(x_of(f.time) * BIN_SLOTS / 100)))
+        groups.setdefault((f.verdict, slot), []).append(f)
     largest = max((len(g) for g in groups.values()), default=1)
+    slot_width = 100 / BIN_SLOTS
     for (verdict, slot), members in sorted(groups.items(), key=lambda kv: (RANK[kv[0][0]], kv[0][1])):
-        height = 4.0 + (TL_LANE - 6.0) * (len(members) / largest) ** 0.5
+        height = 4.0 + (TL_LANE - 8.0) * (len(members) / largest) ** 0.5
         line.bins.append(Bin(
-            x=round(TL_LEFT + slot * BIN_WIDTH, 1), y=round(lane_y[verdict] - height / 2, 1),
-            width=BIN_WIDTH - 0.6, height=round(height, 1), verdict=verdict, count=len(members),
+            x=round(slot * slot_width, 3), y=round(lane_y[verdict] - height / 2, 1),
+            width=round(slot_width * 0.85, 3), height=round(height, 1), verdict=verdict, count=len(members),
             start=min(f.time for f in members), end=max(f.time for f in members),
         ))
     return line
@@ -425,6 +522,86 @@ def grey_groups(result: CheckResult) -> list[tuple[str, str, list[Finding]]]:
     return [(clause, reason, members) for (clause, reason), members in groups.items()]
 
 
+# --- reason codes ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReasonNote:
+    """An explanation of a reason code, and the templates it holds for."""
+
+    templates: tuple[str, ...]
+    text: str
+    example: str | None  # the finding `text` was taken from, when it is an example, not a definition
+
+
+@dataclass(frozen=True)
+class ReasonDoc:
+    """What a reason code shown in a report means, for a reader who has not read the templates."""
+
+    reason: str
+    verdicts: tuple[str, ...]  # the verdicts it comes with, worst first
+    templates: tuple[str, ...]  # the rule templates whose verdict rows give it
+    notes: tuple[ReasonNote, ...]
+    count: int
+
+    @property
+    def anchor(self) -> str:
+        return reason_anchor(self.reason)
+
+
+def reason_anchor(reason: str) -> str:
+    return f"reason-{reason}"
+
+
+def reason_explanation(finding: Finding) -> tuple[str, str | None]:
+    """The explanation of a finding's reason code, and the id of the finding it was taken from
+    when it is an example rather than a definition.
+
+    A finding that carries its verdict row's documentation (`doc`) is explained by it. Until
+    findings do, the explanation is the finding's own message: what the template's verdict row
+    said in this case — an example, and the report says it is one."""
+    doc = getattr(finding, "doc", None)
+    if isinstance(doc, str) and doc.strip():
+        return " ".join(doc.split()), None
+    return finding.message, finding.id
+
+
+def reason_docs(findings: Iterable[Finding]) -> list[ReasonDoc]:
+    """One entry per reason code among `findings`, in alphabetical order.
+
+    Each template's explanation comes from its first verdict row that gives the code (the
+    lowest row; the first such finding of the report when several do). Documented explanations
+    are listed once per distinct text; an example is given once, from the first template."""
+    first: dict[str, dict[str, Finding]] = {}
+    verdicts: dict[str, set[str]] = {}
+    counts: Counter[str] = Counter()
+    for f in findings:
+        counts[f.reason] += 1
+        verdicts.setdefault(f.reason, set()).add(f.verdict)
+        by_template = first.setdefault(f.reason, {})
+        known = by_template.get(f.rule)
+        if known is None or (f.obligation, f.row) < (known.obligation, known.row):
+            by_template[f.rule] = f
+    docs = []
+    for reason in sorted(first):
+        by_template = first[reason]
+        documented: dict[str, list[str]] = {}
+        undocumented: list[str] = []
+        for template, f in by_template.items():
+            text, example = reason_explanation(f)
+            if example is None:
+                documented.setdefault(text, []).append(template)
+            else:
+                undocumented.append(template)
+        notes = [ReasonNote(tuple(templates), text, None) for text, templates in documented.items()]
+        if undocumented:
+            text, example = reason_explanation(by_template[undocumented[0]])
+            notes.append(ReasonNote(tuple(undocumented), text, example))
+        docs.append(ReasonDoc(reason=reason, verdicts=tuple(sorted(verdicts[reason], key=RANK.__getitem__)),
+                              templates=tuple(by_template), notes=tuple(notes), count=counts[reason]))
+    return docs
+
+
 def render(result: CheckResult, options: Any = None) -> str:
     detailed = len(result.findings) <= DETAILED_LIMIT
     template = html_environment().get_template("report.html.j2")
@@ -442,6 +619,7 @@ def render(result: CheckResult, options: Any = None) -> str:
         grey_groups=grey_groups(result),
         waived=Counter(f.verdict for f in result.findings if f.waiver is not None),
         waived_total=sum(1 for f in result.findings if f.waiver is not None),
+        reasons=reason_docs(result.findings),
         expired_waivers=result.expired_waivers,
         stale_waivers=result.stale_waivers,
         uncovered=result.uncovered,  # in the result's order, so equal inputs give equal reports

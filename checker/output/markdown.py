@@ -20,7 +20,7 @@ from markupsafe import Markup
 from ..findings import CheckResult
 from ..models import VERDICT_ORDER
 from .escape import human
-from .html import VERDICT_LABELS, clause_infos, new_environment, run_header
+from .html import VERDICT_LABELS, clause_infos, new_environment, reason_docs, run_header
 
 # Above this many rows a section lists its first ROW_LIMIT findings and says how many more there
 # are (a GitHub comment holds at most 65 536 characters); `--verbose` lists every finding.
@@ -59,6 +59,8 @@ def render(result: CheckResult, options: Any = None) -> str:
     clauses = {c.id: c for c in clause_infos(result)}
     by_verdict = {v: [f for f in result.findings if f.verdict == v] for v in VERDICT_ORDER}
     listed = ("breach", "grey", "info") + (("pending", "ok") if verbose else ())
+    limit = None if verbose else ROW_LIMIT
+    shown = [f for v in VERDICT_ORDER if v in listed for f in by_verdict[v][:limit]]
     template = md_environment().get_template("report.md.j2")
     return template.render(
         header=header,
@@ -68,7 +70,8 @@ def render(result: CheckResult, options: Any = None) -> str:
         sections=[(v, by_verdict[v]) for v in VERDICT_ORDER if v in listed],
         unlisted=[(v, summary[v]) for v in VERDICT_ORDER if v not in listed and summary[v]],
         clauses=clauses,
-        limit=None if verbose else ROW_LIMIT,
+        limit=limit,
+        reasons=reason_docs(shown),  # the codes of the findings this report lists
         id_limit=ID_LIMIT,
         uncovered=result.uncovered,
         out_of_term=result.out_of_term,

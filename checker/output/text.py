@@ -13,6 +13,7 @@ from typing import Any
 from ..findings import CheckResult
 from ..models import VERDICT_ORDER
 from .escape import human as h
+from .html import reason_docs
 
 COLOURS = {"breach": "\x1b[31;1m", "grey": "\x1b[33;1m", "pending": "\x1b[36m", "ok": "\x1b[32m", "info": "\x1b[34m"}
 RESET = "\x1b[0m"
@@ -64,7 +65,21 @@ def render(result: CheckResult, options: Any = None) -> str:
     if result.skipped:
         lines.append(f"skipped unreadable lines (--lenient): {len(result.skipped)}")
         lines.extend(f"  {h(s['file'])}:{h(s['line'])}: {h(s['error'])}" for s in result.skipped)
+    reasons = reason_docs(result.findings)
+    if reasons:
+        # Before the summary, which stays the last line (scripts read it with `tail -1`).
+        lines.append("")
+        lines.append("reasons (a code's template documentation, or an example from this run):")
+        for r in reasons:
+            for n in r.notes:
+                lines.append(f"  {h(r.reason)} ({'/'.join(h(v) for v in r.verdicts)}, {_joined(n.templates)}): "
+                             f"{'e.g. ' if n.example else ''}{h(n.text)}")
     summary = result.summary()
+    waived = sum(1 for f in result.findings if f.waiver is not None)
+    extra = [f"{waived} waived"] if waived else []
+    if result.skipped:
+        extra.append(f"{len(result.skipped)} unreadable line{'s' if len(result.skipped) != 1 else ''} skipped")
     lines.append("")
-    lines.append("summary: " + "  ".join(paint(v, f"{summary[v]} {v}") for v in VERDICT_ORDER))
+    lines.append("summary: " + "  ".join(paint(v, f"{summary[v]} {v}") for v in VERDICT_ORDER)
+                 + (f"  ({', '.join(extra)})" if extra else ""))
     return "\n".join(lines) + "\n"

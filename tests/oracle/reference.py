@@ -32,6 +32,9 @@ Choices made where ``docs/semantics.md`` leaves room (see also the module's test
   unclear kind disclosed only after launch + 90 d is still ``grey`` / ``scope-unclear``.
 * A ``cloud_contract`` with ``provider`` equal to the holder, a report set off after an AGI
   milestone, an ``acquisition`` with an empty ``ip`` list, ... set off nothing and are uncovered.
+* Periods in days are counted as counsel counts them (decided 2026-11-30): the day of the trigger
+  is not counted and the period runs to the end (the last microsecond, UTC) of its last day, so a
+  payment at any hour of the 45th day after the report's day is on time (``days_after``).
 * Offers are rounds (SPEC §10): only the first accept/decline answering the latest offer within
   its 30-day window counts; a decline or a lapse frees OpenAI for 180 days (the example's
   assumption), after which the contract is ``breach`` / ``offer-stale``. ``lapsed`` also cites the
@@ -137,6 +140,13 @@ class ReferenceParams:
 
 
 DEFAULT_PARAMS = ReferenceParams()
+
+
+def days_after(moment: datetime, days: int) -> datetime:
+    """The end (last microsecond) of the UTC day `days` days after the day of `moment`: counsel's
+    "within N days after", which does not count the trigger's day and runs to the end of the last."""
+    day = moment.astimezone(UTC).date() + timedelta(days=days + 1)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(microseconds=1)
 
 
 # --------------------------------------------------------------------------- results
@@ -479,7 +489,7 @@ class _Evaluation:
 
     def scoped_instance(self, clause: str, trigger: _Event, kind: object, subject: object) -> None:
         p = self.p
-        deadline = trigger.time + timedelta(days=p.disclosure_days)
+        deadline = days_after(trigger.time, p.disclosure_days)
         judged_at = self.judgment_time(deadline)
 
         def evidence(event_type: str) -> list[_Event]:
@@ -589,7 +599,7 @@ class _Evaluation:
 
     def revenue_instance(self, report: _Event, due: Decimal) -> None:
         p = self.p
-        window_end = report.time + timedelta(days=p.payment_days)
+        window_end = days_after(report.time, p.payment_days)
         judged_at = self.judgment_time(window_end)
         payments = [
             e
@@ -645,8 +655,7 @@ class _Evaluation:
                 self.emit(clause, contract, "", "breach", "no-offer")
                 continue
             offer = offers[-1]  # latest in replay order
-            lapse = offer.time + timedelta(days=p.rofr_days)
-            free = timedelta(days=p.rofr_free_days)
+            lapse = days_after(offer.time, p.rofr_days)
             # Offers are rounds (SPEC §10): only an answer to this offer, within its window, counts.
             responses = [
                 r
@@ -659,13 +668,13 @@ class _Evaluation:
             decision = answer.get("decision") if answer is not None else None
             if answer is not None and same(decision, "accept"):
                 self.emit(clause, contract, "", "breach", "offer-accepted", [offer, answer], deadline=lapse)
-            elif answer is not None and contract.time <= answer.time + free:
+            elif answer is not None and contract.time <= days_after(answer.time, p.rofr_free_days):
                 self.emit(clause, contract, "", "ok", "declined", [offer, answer], deadline=lapse)
             elif answer is not None:
                 self.emit(clause, contract, "", "breach", "offer-stale", [offer, answer], deadline=lapse)
-            elif contract.time >= lapse and contract.time <= lapse + free:
+            elif contract.time > lapse and contract.time <= days_after(lapse, p.rofr_free_days):
                 self.emit(clause, contract, "", "ok", "lapsed", [offer, *late[:1]], deadline=lapse)
-            elif contract.time >= lapse:
+            elif contract.time > lapse:
                 self.emit(clause, contract, "", "breach", "offer-stale", [offer], deadline=lapse)
             else:
                 self.emit(clause, contract, "", "breach", "window-open", [offer], deadline=lapse)
