@@ -384,7 +384,7 @@ def compile_clause(
                 roles[opener].numbers.append(expand_path(ob.amount_due.of, params))
         for measure in ob.measures.values():
             for measured in (measure.sum, measure.min, measure.max):
-                if measured is not None and measure.of:
+                if measured is not None and measure.of and not measure.optional:
                     roles[measured].numbers.append(expand_path(measure.of, params))
         for evidence_role, conds in joins[ob.name].items():
             role = roles[evidence_role]

@@ -294,6 +294,7 @@ def check_schedule(raw: Any) -> tuple[dict[str, Any], ...]:
             raise ValueError(f"schedule row {index + 1}: a row is {{date, amount, label (optional)}}")
         if not isinstance(row["date"], dt.date) or isinstance(row["date"], dt.datetime):
             raise ValueError(f"schedule row {index + 1}: date must be YYYY-MM-DD")
+        row["amount"] = to_decimal(row["amount"])
     return tuple(dict(row) for row in raw)
 
 

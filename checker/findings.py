@@ -41,6 +41,7 @@ class Finding:
     row: int = 0  # index of the verdict row that gave the verdict (for coverage)
     # Judged at its deadline by a final row: no later event and no later --as-of can change it.
     settled: bool = False
+    doc: str = ""  # what the reason code means (the template row's doc), for report legends
 
     def sort_key(self, clause_order: dict[str, int]) -> tuple[Any, ...]:
         return (clause_order[self.clause], self.time, self.events[0].id, self.instance, self.obligation)

@@ -143,6 +143,9 @@ class MeasureSpec(Strict):
     where: list[Any] = Field(default_factory=list)
     minus: list[Any] | None = None
     compute: Any = None  # an operand: arithmetic over parameters, builtins and earlier measures
+    # A sum/min/max whose field may be absent from an event (listed deductions): absent counts
+    # as 0 (still, a value that is there must be a number).
+    optional: bool = False
 
 
 class Effect(Strict):

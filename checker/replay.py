@@ -169,7 +169,7 @@ class Replay:
             ref = event.fields.get("ref")
             # A third party's event is legal (SPEC §10): it never counts as a party's act, because
             # every role that stands for a party's act filters on `actor`.
-            if ref is not None and ref not in self.by_id:
+            if ref is not None and ref not in self.by_id and not self._names_a_contract_trigger(ref):
                 why = "an unreadable line" if ref in unreadable_ids else "no event of the log"
                 problem = f"event {event.id!r}: 'ref' names {why}: {shorten(ref)}"
             else:
@@ -209,6 +209,7 @@ class Replay:
         self.synthetic = synthetic_events(self.contract, self.clauses, self.as_of_epoch, first_seq)
         check_ids(self.synthetic, set(self.by_id))
         self.by_seq.extend(self.synthetic)
+        self.by_id.update((e.id, e) for e in self.synthetic)
         fed = sorted([*in_scope, *self.synthetic, *(e for e in out_of_term if e.seq in self.post_term)],
                      key=lambda e: (e.epoch, e.seq >= first_seq and 0 or 1, e.seq))
         effects = [c for c in self.clauses if _has_effects(c)]
@@ -488,6 +489,11 @@ class Replay:
                 value = resolve_param(getattr(row.effect, kind), run.compiled.params)
                 targets[kind] = [] if value is None else [value] if isinstance(value, str) else list(value)
             self.state.apply(row.effect, targets, now, clause_id)
+
+    def _names_a_contract_trigger(self, ref: Any) -> bool:
+        """`clause@effective`, `clause@2024-Q1`: a date or period of the contract (made later)."""
+        clause, at, _ = str(ref).partition("@")
+        return bool(at) and any(c.clause.id == clause for c in self.clauses)
 
     def _after_the_end(self, event: Event) -> bool:
         """A date or period of the contract after its termination sets off nothing — but for a

@@ -144,6 +144,8 @@ def _event_attr(event: Event, name: str, ob: Obligation) -> Any:
     if name == "early_by":
         return "(no deadline)" if ob.deadline is None else span_text(ob.deadline - event.epoch)
     value = event.get(name)
+    if name in ob.clause.money_fields and values.is_number(value):
+        return number_field(event, name, f"clause {ob.clause.clause.id!r}", ob.clause)
     return MISSING if value is None else value
 
 
@@ -231,7 +233,8 @@ def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, 
             names[f"{name}__events"] = chosen
         else:
             path = PARAM_IN_PATH_RE.sub(lambda m: str(params[m.group(1)]), measure.of or "")
-            amounts = [number_field(event, path, f"clause {ob.clause.clause.id!r}", ob.clause) for event, _item in chosen]
+            amounts = [number_field(event, path, f"clause {ob.clause.clause.id!r}", ob.clause) for event, _item in chosen
+                       if not (measure.optional and event.fields.get(path) is None)]
             if kind == "sum":
                 names[name] = sum(amounts, Decimal(0))
             else:
@@ -267,7 +270,8 @@ def _render(value: Any) -> str:
     if value is MISSING or value is None:
         return "(none)"
     if isinstance(value, Decimal):
-        # Never normalize(): it rounds to the 28-digit context; whole amounts print without ".0".
+        # Never normalize(): it rounds to the 28-digit context; whole amounts print without ".0",
+        # others with the digits they were written or computed with (1,000,000.50).
         return f"{value.to_integral_value():,f}" if value == value.to_integral_value() else f"{value:,f}"
     if isinstance(value, (tuple, list)):
         return ", ".join(_render(v) for v in value)
@@ -361,6 +365,7 @@ def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: in
         values=values,
         row=next((i for i, r in enumerate(ob.compiled.spec.verdicts) if r is row), -1),
         settled=row.final and ob.deadline is not None and now == ob.deadline,
+        doc=" ".join(row.doc.split()),
     )
 
 
