@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
@@ -280,9 +279,6 @@ def _render(value: Any) -> str:
     return str(value)
 
 
-EMPTY_GAP_RE = re.compile(r"(?<=\S) {2,}(?=\S)")
-
-
 class _Placeholders(Template):
     idpattern = r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?"
 
@@ -331,9 +327,7 @@ def render_message(ob: Obligation, text: str, names: dict[str, Any], now: int, e
         return show(_event_attr(ob.trigger, root, ob))
 
     template, keys = _message_template(text)
-    filled = template.safe_substitute({key: resolve(key) for key in keys})
-    # An optional placeholder left empty (a unit the clause does not name) leaves no gap.
-    return EMPTY_GAP_RE.sub(" ", filled).replace(" ,", ",").replace(" )", ")")
+    return template.safe_substitute({key: resolve(key) for key in keys})
 
 
 def make_finding(ob: Obligation, row: VerdictRow, names: dict[str, Any], now: int) -> Finding:

@@ -214,7 +214,7 @@ def test_the_json_agenda_follows_its_schema_and_is_byte_identical(tmp_path: Path
     assert (doc["as_of"], doc["days"], doc["until"], doc["later"], doc["undated"], doc["skipped_lines"]) == (
         "2025-03-01T00:00:00+00:00", 30, "2025-03-31", 1, [], 0)
     [item] = doc["items"]
-    assert item["due"] == "2025-03-21T00:00:00+00:00" and item["due_date"] == "2025-03-21" and item["days"] == 20
+    assert item["due"] == "2025-03-21T23:59:59.999999+00:00" and item["due_date"] == "2025-03-21" and item["days"] == 20
     assert item["debtor"] == {"id": "openai", "name": "OpenAI"}
     assert item["clause"] == {"id": "revenue-share", "section": "§4 Revenue share",
                               "title": "20 % revenue share, capped at USD 92 bn"}
