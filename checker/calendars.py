@@ -83,7 +83,17 @@ def is_business_day(day: dt.date, calendar: str | None) -> bool:
 
 
 def add(start: int, duration: Duration, calendar: str | None = None) -> Deadline:
-    """`start` + `duration` (negative amounts count back), by the rules in the module docstring."""
+    """`start` + `duration` (negative amounts count back), by the rules in the module docstring.
+
+    A result past the last representable day is `UNLIMITED` (the caller refuses a deadline
+    beyond year 9999 with the event that set it off)."""
+    try:
+        return _add(start, duration, calendar)
+    except (OverflowError, ValueError):
+        return Deadline(UNLIMITED if duration.amount >= 0 else -UNLIMITED)
+
+
+def _add(start: int, duration: Duration, calendar: str | None) -> Deadline:
     if duration.unit == "unlimited":
         return Deadline(UNLIMITED if duration.amount >= 0 else -UNLIMITED)
     if duration.unit in ("minutes", "hours"):
@@ -111,33 +121,30 @@ def add(start: int, duration: Duration, calendar: str | None = None) -> Deadline
 
 def end_of_day(day: dt.date) -> int:
     """The last microsecond of a UTC day: a deadline on that day is met by any act during it."""
-    return micros(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)) - 1
+    return micros(dt.datetime.combine(day, dt.time(), dt.UTC)) + DAY - 1
 
 
 @dataclass(frozen=True)
 class Period:
     label: str
     start: dt.date
-    end: dt.date  # exclusive
+    end: dt.date | None  # exclusive; None past the last representable day
 
 
-def periods(every: str, effective: dt.date, until: dt.date, fiscal_start: int = 1) -> list[Period]:
-    """The periods that begin on or after the period containing `effective` and start before `until`."""
+def periods(every: str, effective: dt.date, last_day: dt.date, fiscal_start: int = 1) -> list[Period]:
+    """The periods from the one containing `effective` to the one containing `last_day`."""
     found: list[Period] = []
-    if every == "contract_year":
-        n = 0
-        while True:
-            start = effective + relativedelta(years=n)
-            end = effective + relativedelta(years=n + 1)
-            if start >= until:
-                return found
-            found.append(Period(f"contract year {n + 1}", start, end))
-            n += 1
-    start = _period_start(every, effective, fiscal_start)
-    while start < until:
-        end = _next_start(every, start)
-        found.append(Period(_label(every, start, fiscal_start), start, end))
-        start = end
+    n = 0
+    start: dt.date | None = effective if every == "contract_year" else _period_start(every, effective, fiscal_start)
+    while start is not None and start <= last_day:
+        try:
+            end: dt.date | None = (effective + relativedelta(years=n + 1) if every == "contract_year"
+                                   else _next_start(every, start))
+        except (OverflowError, ValueError):
+            end = None
+        label = f"contract year {n + 1}" if every == "contract_year" else _label(every, start, fiscal_start)
+        found.append(Period(label, start, end))
+        start, n = end, n + 1
     return found
 
 

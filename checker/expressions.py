@@ -150,7 +150,7 @@ def check_condition(
     if not isinstance(cond, list) or len(cond) != 3:
         raise ExpressionError(f"{where}: a condition is [left, operator, right] or {{exists: name}}, got {cond!r}")
     lhs, op, rhs = cond
-    if op not in COMPARISONS:
+    if not isinstance(op, str) or op not in COMPARISONS:
         raise ExpressionError(f"{where}: unknown operator {op!r}; known: {', '.join(COMPARISONS)}")
     allowed = roots if lhs_roots is None else lhs_roots
     field_ok = lhs_any_field and isinstance(lhs, str) and "." not in lhs and bool(REF_RE.match(lhs))

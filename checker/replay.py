@@ -20,7 +20,7 @@ from .errors import CheckError, InternalError, shorten
 from .events import EventLog, SkippedLine
 from .findings import CheckResult, ClauseInfo, Finding
 from .models import Event
-from .moments import MAX_MICROS, micros, micros_of_date
+from .moments import DAY, MAX_MICROS, micros, micros_of_date
 from .scope import ContractTerm
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 from .triggers import check_ids, synthetic_events
@@ -144,7 +144,7 @@ class Replay:
         self.findings: list[Finding] = []
         self.numbers = 0
         c = contract.contract
-        self.state = ContractState(c, micros_of_date(c.expires + dt.timedelta(days=1)))
+        self.state = ContractState(c, micros_of_date(c.expires) + DAY)  # 9999-12-31 has no next day
         self.powers = 0
         self.synthetic: list[Event] = []
         self.post_term: set[int] = set()  # seqs of events after the term, fed to surviving clauses only
@@ -158,7 +158,8 @@ class Replay:
     def check_references(self) -> None:
         """Actors must be parties, refs must name events, and fields a clause computes with must be
         numbers; under --lenient such events are skipped (and the verdicts they touch marked)."""
-        unreadable_ids = {s.record.get("id") for s in self.log.skipped if isinstance(s.record, dict)}
+        unreadable_ids = {s.record.get("id") for s in self.log.skipped
+                          if isinstance(s.record, dict) and isinstance(s.record.get("id"), str)}
         numeric: dict[str, list[tuple[CompiledClause, FactRole]]] = {}
         for compiled in self.clauses:
             for event_type, roles in compiled.by_type.items():

@@ -7,7 +7,7 @@ from typing import Any
 
 from .contracts import LoadedContract, coerce
 from .errors import CheckError
-from .expressions import COMPARISONS, Scope
+from .expressions import COMPARISONS, ExpressionError, Scope
 from .models import Event
 from .moments import micros_of_date
 from .templates import LoadedTemplate
@@ -31,7 +31,11 @@ class ContractTerm:
         values = {"effective": c.effective, "expires": c.expires}
         self.params = {name: _epoch(coerce(spec.type, values[name], c)) for name, spec in template.parameters.items()}
         self.within = template.scope.within
-        self.bounds = self._bounds()
+        try:
+            self.bounds = self._bounds()
+        except ExpressionError as exc:
+            loaded = templates[TERM_TEMPLATE]
+            raise CheckError(f"scope.within: {exc}", loaded.file, *loaded.where(("scope", "within"))) from None
 
     def _bounds(self) -> list[tuple[str, Any]] | None:
         """`[time, op, constant]` conditions reduce to comparisons with fixed numbers."""

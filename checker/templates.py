@@ -217,6 +217,11 @@ def _check_obligation(
                 # The engine sees attribute values as typed codes, which only compare for equality.
                 raise _fail(loaded, loc, f"{shorten(op)} in an engine join can only compare time; "
                                          f"compare {lhs!r} in a measure's `where` instead")
+            if not (isinstance(rhs, dict) or (isinstance(rhs, str) and rhs.startswith("obligation."))):
+                # A constant belongs in the fact's `where` filter: the engine takes no fact that
+                # matches none of its rules, so a join on a constant would refuse the fact.
+                raise _fail(loaded, loc, f"a join compares with obligation.<attribute> (or time arithmetic); "
+                                         f"filter {lhs!r} against {shorten(rhs)} in the fact's `where` instead")
             if isinstance(rhs, str) and rhs.startswith("obligation."):
                 if ob_attrs is not None and rhs.split(".", 1)[1] not in ob_attrs:
                     raise _fail(loaded, loc, f"unknown obligation attribute in {shorten(rhs)}; "

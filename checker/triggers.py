@@ -15,7 +15,7 @@ from .compiler import CompiledClause
 from .contracts import LoadedContract
 from .errors import CheckError
 from .models import Event
-from .moments import micros, micros_of_date
+from .moments import DAY, micros, micros_of_date
 
 
 def synthetic_events(
@@ -23,7 +23,7 @@ def synthetic_events(
 ) -> list[Event]:
     """Every date or period trigger at or before `until` (the as-of time), in the term."""
     c = contract.contract
-    effective, end_of_term = micros_of_date(c.effective), micros_of_date(c.expires + dt.timedelta(days=1))
+    effective, end_of_term = micros_of_date(c.effective), micros_of_date(c.expires) + DAY
     events: list[Event] = []
     seq = first_seq
     for compiled in clauses:
@@ -54,13 +54,14 @@ def synthetic_events(
                 if every == "none":
                     every = ""
                 kind, _, fiscal = every.partition(":")
-                for period in periods(kind, c.effective, c.expires + dt.timedelta(days=1), int(fiscal or 1)) if kind else []:
+                for period in periods(kind, c.effective, c.expires, int(fiscal or 1)) if kind else []:
                     start = max(micros_of_date(period.start), effective)
-                    end = min(micros_of_date(period.end), end_of_term)
+                    end = end_of_term if period.end is None else min(micros_of_date(period.end), end_of_term)
                     fields = {
                         "period": period.label,
                         "period_start": max(period.start, c.effective).isoformat(),
-                        "period_end": (min(period.end, c.expires + dt.timedelta(days=1)) - dt.timedelta(days=1)).isoformat(),
+                        "period_end": (c.expires if period.end is None or period.end > c.expires
+                                       else period.end - dt.timedelta(days=1)).isoformat(),
                         "ends_at": (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=end)).isoformat(),
                         "what": f"{'start' if spec.calendar.at == 'start' else 'end'} of {period.label}",
                     }

@@ -269,7 +269,7 @@ def load_yaml(path: Path) -> Any:
     except OSError as exc:
         raise CheckError(f"cannot read: {exc.strerror}", path) from None
     if len(raw) > MAX_YAML_BYTES:
-        raise CheckError(f"file is {len(raw)} bytes; YAML files are limited to {MAX_YAML_BYTES}", path)
+        raise CheckError(f"file is {len(raw)} bytes; YAML files are limited to {MAX_YAML_BYTES}", path, 1)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

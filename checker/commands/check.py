@@ -98,13 +98,13 @@ def run(args: argparse.Namespace) -> int:
     colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     options = RenderOptions(colour=colour, fail_on=args.fail_on, verbose=args.verbose)
     report = render(args.format, result, options)
+    write_report(report, args.output)
     if result.skipped:
         print(f"contract-check: skipped {len(result.skipped)} unreadable line(s):", file=sys.stderr)
         from ..output.escape import human
 
         for s in result.skipped:
             print(f"  {human(s['file'])}:{human(s['line'])}: {human(s['error'])}", file=sys.stderr)
-    write_report(report, args.output)
     if result.skipped and args.fail_on != "never":
         # A report that rests on a damaged log never passes a gate silently.
         print(f"contract-check: {len(result.skipped)} line(s) were skipped, so this run fails "
