@@ -103,7 +103,8 @@ def test_more_than_six_fractional_digits_are_refused(text: str) -> None:
 # --------------------------------------------------------------------------- revenue-share window
 
 R = "2025-01-01T00:00:00.5Z"  # a report half a second after midnight
-W = T0 + timedelta(days=45, milliseconds=500)  # its window end, inclusive
+# Its window: 45 days after the report's day, to the end of the last one (counsel's count).
+W = datetime(2025, 2, 15, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 def report(event_id: str = "R", time: str = R, revenue: object = 1000) -> Event:
@@ -123,7 +124,8 @@ def pay(event_id: str, time: str, amount: object = 200, ref: str = "R") -> Event
         ("paid 0.999 s after W is late", [report(), pay("p", z(W + timedelta(milliseconds=999)))],
          ("breach", "late", ["R", "p"])),
         ("paid 1 us after W, offset with a fraction",
-         [report(), pay("p", "2025-02-15T00:00:00.000001-00:00:00.5")], ("breach", "late", ["R", "p"])),
+         [report(), pay("p", "2025-02-16T00:00:00.000001-00:00:00.5")], ("breach", "late", ["R", "p"])),
+        ("paid late on the 45th day is on time", [report(), pay("p", "2025-02-15T23:30:00Z")], ("ok", "paid", ["R", "p"])),
         ("1 us before W nothing is due yet", [report(), tick("t", z(W - MICRO))], ("pending", "within-window", ["R"])),
         ("as-of exactly at W: overdue", [report(), tick("t", z(W))], ("breach", "overdue", ["R"])),
         ("half paid in the window, rest 1 us late",
@@ -137,7 +139,7 @@ def test_revenue_window_to_the_microsecond(log: list[Event], expected: tuple[str
 # --------------------------------------------------------------------------- ip-access period
 
 L = at(seconds=0.25)  # launch
-D = T0 + timedelta(days=90, milliseconds=250)  # launch + 90 d
+D = datetime(2025, 4, 1, 23, 59, 59, 999999, tzinfo=UTC)  # the end of the 90th day after the launch's day
 
 
 def launch(kinds: list[object], event_id: str = "L", time: str = L, product: object = "gpt-5") -> Event:
@@ -213,11 +215,16 @@ def answer(event_id: str, time: str, decision: object, ref: str = "O") -> Event:
 
 @rows(
     [
-        ("offer exactly 30 d old has lapsed", [offer("O", at(seconds=0.25)), cloud()], ("ok", "lapsed", ["C", "O"])),
+        ("offer on the contract's 30th day: the window is still open", [offer("O", at(seconds=0.25)), cloud()],
+         ("breach", "window-open", ["C", "O"])),
+        ("offer 31 days before the contract has lapsed", [offer("O", "2024-12-31T00:00:00Z"), cloud()],
+         ("ok", "lapsed", ["C", "O"])),
         ("offer 1 us short of 30 d", [offer("O", at(seconds=0.25, micros=1)), cloud()],
          ("breach", "window-open", ["C", "O"])),
-        ("offer exactly 30 d old, written with a fractional offset",
-         [offer("O", "2024-12-31T23:59:59.75-00:00:00.5"), cloud()], ("ok", "lapsed", ["C", "O"])),
+        ("offer on day 30, written with a fractional offset",
+         [offer("O", "2024-12-31T23:59:59.75-00:00:00.5"), cloud()], ("breach", "window-open", ["C", "O"])),
+        ("offer on the last microsecond of 30 Dec, written with a fractional offset",
+         [offer("O", "2024-12-30T23:59:59.499999-00:00:00.5"), cloud()], ("ok", "lapsed", ["C", "O"])),
         ("offer 1 us after the contract", [offer("O", z(C + MICRO)), cloud()], ("breach", "no-offer", ["C"])),
         ("offer at the contract instant, later in the file", [cloud(), offer("O", "2025-01-31T05:30:00.25+05:30")],
          ("breach", "window-open", ["C", "O"])),

@@ -57,7 +57,7 @@ def tick(event_id: str, time: str) -> Event:
     return ev(event_id, time, "board_meeting", "microsoft")
 
 
-D90 = at(90)
+D90 = "2025-04-01T23:59:59.999999Z"  # the end of the 90th day after the launch's day
 
 # --------------------------------------------------------------------------- ip-access rows
 
@@ -72,7 +72,7 @@ IP_ROWS: list[tuple[str, list[Event], datetime | None, tuple[str, str, list[str]
      [launch(["training_data"]), disclose("d", at(10), ["training_data"]), tick("t", at(400))], None,
      ("ok", "disclosed", ["L", "d"])),
     ("3 unclear kind disclosed only after the judgment time",
-     [launch(["training_data"]), disclose("d", at(90, 1), ["training_data"])], None,
+     [launch(["training_data"]), disclose("d", at(91, 1), ["training_data"])], None,
      ("grey", "scope-unclear", ["L"])),
     ("3 unclear kind never disclosed",
      [launch(["training_data"])], None,
@@ -140,10 +140,10 @@ IP_ROWS: list[tuple[str, list[Event], datetime | None, tuple[str, str, list[str]
      [launch(["model_weights"]), tick("t", D90)], None,
      ("breach", "overdue", ["L"])),
     ("11 overdue, exemption signed after D does not help",
-     [launch(["model_weights"]), amend("a", at(90, 1), signed=True)], None,
+     [launch(["model_weights"]), amend("a", at(91, 1), signed=True)], None,
      ("breach", "overdue", ["L"])),
     ("11 overdue lists the late disclosure",
-     [launch(["model_weights"]), disclose("d", at(90, 1), ["model_weights"])], None,
+     [launch(["model_weights"]), disclose("d", at(91, 1), ["model_weights"])], None,
      ("breach", "overdue", ["L", "d"])),
     ("11 late disclosure after as-of is not listed",
      [launch(["model_weights"]), disclose("d", at(120), ["model_weights"])],
@@ -254,7 +254,7 @@ def pay(event_id: str, time: str, amount: object, ref: str = "R", actor: str = "
     return ev(event_id, time, "revenue_share_payment", actor, to=to, ref=ref, amount_usd=amount)
 
 
-W45 = at(45)
+W45 = "2025-02-15T23:59:59.999999Z"  # the end of the 45th day after the report's day
 
 REVENUE_ROWS: list[tuple[str, list[Event], datetime | None, tuple[str, str, list[str]]]] = [
     ("1 revenue 0 means nothing due", [report("R", T0, 0)], None, ("ok", "cap-reached", ["R"])),
@@ -274,7 +274,7 @@ REVENUE_ROWS: list[tuple[str, list[Event], datetime | None, tuple[str, str, list
      ("pending", "within-window", ["R", "p"])),
     ("3 within the window one second before W", [report("R", T0, 1000), tick("t", at(45, -1))], None,
      ("pending", "within-window", ["R"])),
-    ("4 paid in full one second late", [report("R", T0, 1000), pay("p", at(45, 1), 200)], None,
+    ("4 paid in full one second late", [report("R", T0, 1000), pay("p", at(46, 1), 200)], None,
      ("breach", "late", ["R", "p"])),
     ("4 partly in window, rest late", [report("R", T0, 1000), pay("p1", at(40), 150),
                                         pay("p2", at(46), 50)], None,
@@ -385,12 +385,14 @@ ROFR_ROWS: list[tuple[str, list[Event], tuple[str, str, list[str]]]] = [
     ("3 declined at the contract's own time, later in the file",
      [offer("O", at(29)), cloud("C", C), answer("A", C, "O", "decline")],
      ("ok", "declined", ["C", "O", "A"])),
-    ("3 latest response wins", [offer("O", T0), answer("A1", at(1), "O", "accept"),
-                               answer("A2", at(2), "O", "decline"), cloud("C", C)],
-     ("ok", "declined", ["C", "O", "A2"])),
-    ("4 offer exactly 30 d old has lapsed", [offer("O", T0), cloud("C", C)],
+    ("3 the first answer binds", [offer("O", T0), answer("A1", at(1), "O", "accept"),
+                                  answer("A2", at(2), "O", "decline"), cloud("C", C)],
+     ("breach", "offer-accepted", ["C", "O", "A1"])),
+    ("4 offer on its 30th day is still open", [offer("O", T0), cloud("C", C)],
+     ("breach", "window-open", ["C", "O"])),
+    ("4 offer 31 days old has lapsed", [offer("O", at(-1)), cloud("C", C)],
      ("ok", "lapsed", ["C", "O"])),
-    ("4 decline by openai is not a response", [offer("O", T0),
+    ("4 decline by openai is not a response", [offer("O", at(-1)),
                                                answer("A", at(1), "O", "decline", actor="openai"),
                                                cloud("C", C)],
      ("ok", "lapsed", ["C", "O"])),
@@ -607,7 +609,7 @@ def test_bad_refs_and_duplicate_ids_are_refused() -> None:
 
 def test_custom_params() -> None:
     params = ReferenceParams(disclosure_days=10)
-    log = [launch(["model_weights"]), tick("t", at(10))]
+    log = [launch(["model_weights"]), tick("t", at(11))]
     assert only(evaluate(log, params=params)) == ("breach", "overdue", ["L"])
 
 
