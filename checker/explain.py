@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import verdicts
+from .calendars import Duration
 from .compiler import resolve_param
 from .contracts import LoadedContract
 from .errors import CheckError, shorten
@@ -159,6 +160,8 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, Duration):
+        return str(value)
     return value
 
 
@@ -290,7 +293,9 @@ def _timing(trail: Trail, rows: list[VerdictRow]) -> dict[str, Any]:
             lines.append(f"Deadline 0 days{source}: judged at the trigger's own time, {trigger.time.isoformat()} "
                          "(after every event of that time).")
         else:
-            lines.append(f"{trigger.time.isoformat()} + {days} days{source} = due {_time(ob.deadline)}.")
+            day = _time(ob.deadline)[:10]
+            lines.append(f"{trigger.time.isoformat()} + {days} days{source}: due by the end of {day} "
+                         f"({_time(ob.deadline)}; the trigger's day does not count).")
         if now < ob.deadline:
             lines.append(f"Judged at the as-of time {_time(as_of)}, before the deadline.")
         elif now == ob.deadline:

@@ -101,7 +101,7 @@ def test_example_exits_1_and_prints_every_clause() -> None:
     assert "breach  no-offer" in text
     assert "uncovered events (no finding rests on them): e02" in text
     assert "out-of-term events: e01" in text
-    assert text.rstrip().splitlines()[-1].startswith("summary: 6 breach")
+    assert text.rstrip().splitlines()[-1].startswith("summary: 7 breach")
 
 
 def test_every_finding_is_printed(example_json: bytes) -> None:

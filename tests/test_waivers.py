@@ -110,7 +110,8 @@ def check_log(tmp_path: Path, events: list[str], *args: str | Path) -> subproces
 def gpt_x_breaches(tmp_path: Path) -> dict[str, str]:
     """The finding id of each GPT-X breach, by IP kind, as a run without waivers reports them."""
     doc = json.loads(check_log(tmp_path, [GPT_X_LAUNCH], "--format", "json").stdout)
-    ids = {f["message"].split(" of GPT-X")[0]: f["id"] for f in doc["findings"] if f["verdict"] == "breach"}
+    # Messages show the contract's labels ("model weights"); the instance is the code.
+    ids = {f["message"].split(" of GPT-X")[0].replace(" ", "_"): f["id"] for f in doc["findings"] if f["verdict"] == "breach"}
     assert set(ids) == {"model_weights", "inference_code"}
     return ids
 
