@@ -208,6 +208,8 @@ def _check_obligation(
             if not (isinstance(cond, list) and len(cond) == 3):
                 raise _fail(loaded, loc, f"a join condition is [attribute, operator, value], got {cond!r}")
             lhs, op, rhs = cond
+            if not isinstance(lhs, str) or not isinstance(op, str):
+                raise _fail(loaded, loc, f"a join condition is [attribute, operator, value], got {shorten(cond)}")
             if op not in ENGINE_OPERATORS:
                 raise _fail(loaded, loc, f"operator {shorten(op)} cannot be used in an engine join; "
                                          f"known: {', '.join(ENGINE_OPERATORS)}")

@@ -33,11 +33,11 @@ proposal:
 """
 BAD = """\
 proposal:
-  id: longer-rofr
-  title: Longer ROFR window, equity still open
+  id: shorter-rofr-freedom
+  title: A declined ROFR offer frees OpenAI for 10 days only, equity still open
   amends: openai-microsoft-2019
   changes:
-    - set: {clause: cloud-rofr, parameters: {window_days: 40}}
+    - set: {clause: cloud-rofr, parameters: {free_for: {days: 10}}}
     - equity: {holder: microsoft, percent: {min: 20, max: 49}}
 """
 
@@ -134,4 +134,4 @@ def test_try_repo_fails_a_bad_proposal(hook_repo: Path, user_repo: Path, tmp_pat
     assert "- hook id: contract-terms" in output and "- hook id: contract-impact" in output
     assert "contracts/proposals/bad.yaml:7:" in output
     assert "[error] unresolved-range: definition microsoft_equity_percent is still a range (20 to 49)" in output
-    assert "ok lapsed → breach window-open" in output and "(new breach)" in output
+    assert "ok declined → breach offer-stale" in output and "(new breach)" in output
