@@ -182,6 +182,8 @@ def _check_obligation(
     ob_attrs = None if opened_attrs is None else opened_attrs | FACT_BUILTINS
     if ob.instance is not None and opened_attrs is not None and ob.instance not in opened_attrs:
         raise _fail(loaded, (*base, "instance"), f"instance {ob.instance!r} is not an attribute of {ob.opened_by!r}")
+    if ob.amount_due is not None:
+        _check_path(loaded, (*base, "amount_due", "of"), ob.amount_due.of, params)
     if ob.amount_due is not None and len(openers) > 1:
         raise _fail(loaded, (*base, "amount_due"), "an amount due needs one opening role")
     if isinstance(ob.deadline_days, str) and ob.deadline_days[1:] not in params:
@@ -253,6 +255,8 @@ def _check_obligation(
                 raise _fail(loaded, loc, f"{role!r} is not evidence of obligation {ob.name!r}")
             if kinds[0] in ("sum", "min", "max") and not measure.of:
                 raise _fail(loaded, loc, f"a {kinds[0]} needs 'of': the numeric field it reads")
+            if measure.of:
+                _check_path(loaded, (*loc, "of"), measure.of, params)
             for i, cond in enumerate(measure.where):
                 try:
                     _check_alias(cond, roots, f"measures.{name}")
