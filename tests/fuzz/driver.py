@@ -533,9 +533,15 @@ def _multiline_strings(case: Case) -> list[str]:
         if name.endswith(".csv"):
             import csv
 
-            with contextlib.suppress(csv.Error):
-                for row in csv.reader(io.StringIO(text, newline="")):
-                    walk(row)
+            # Cells may be as long as the checker allows (far above csv's 128 KiB default):
+            # reading them with a smaller limit dropped whole rows and misjudged the report.
+            previous = csv.field_size_limit(len(text) + 1)
+            try:
+                with contextlib.suppress(csv.Error):
+                    for row in csv.reader(io.StringIO(text, newline="")):
+                        walk(row)
+            finally:
+                csv.field_size_limit(previous)
             continue
         chunks = [text] if name.endswith(".json") else text.split("\n")
         for chunk in chunks:

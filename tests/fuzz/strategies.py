@@ -177,6 +177,9 @@ def read_records(name: str, data: bytes) -> list[RecordInfo]:
     suffix = Path(name).suffix.lower() if name != "<stdin>" else ".jsonl"
     out: list[RecordInfo] = []
     if suffix == ".csv":
+        # Cells may be as long as the checker allows (far above csv's 128 KiB default): a smaller
+        # limit would stop reading at such a row and misjudge the report.
+        previous = csv.field_size_limit(len(data) + 1)
         try:
             text = data.decode("utf-8-sig")
             reader = csv.reader(io.StringIO(text, newline=""))
@@ -193,6 +196,8 @@ def read_records(name: str, data: bytes) -> list[RecordInfo]:
                 out.append(RecordInfo(name, line, cell or None))
         except (UnicodeDecodeError, StopIteration, csv.Error, ValueError):
             pass
+        finally:
+            csv.field_size_limit(previous)
         return out
     if suffix == ".json":
         try:
