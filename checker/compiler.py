@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import values
-from .calendars import Deadline, Duration, add
+from .calendars import Deadline, Duration, add, parse_duration
 from .contracts import LoadedContract, resolve_parameters, to_decimal
 from .errors import CheckError
 from .events import parse_time
@@ -231,8 +231,6 @@ def _duration(value: Any, params: dict[str, Any]) -> Duration:
         return value
     if isinstance(value, int):
         return Duration(value, "days")
-    from .calendars import parse_duration
-
     return parse_duration(value)
 
 

@@ -23,7 +23,7 @@ from .models import Event
 from .moments import DAY, MAX_MICROS, micros, micros_of_date
 from .scope import ContractTerm
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
-from .triggers import check_ids, synthetic_events
+from .triggers import check_ids, names_contract_trigger, synthetic_events
 from .verdicts import (
     Judgment,
     Obligation,
@@ -164,13 +164,14 @@ class Replay:
         for compiled in self.clauses:
             for event_type, roles in compiled.by_type.items():
                 numeric.setdefault(event_type, []).extend((compiled, r) for r in roles if r.numbers)
+        clause_ids = {c.clause.id for c in self.clauses}  # refs may name a date or period (made later)
         kept: list[Event] = []
         for event in self.log.events:
             problem = None
             ref = event.fields.get("ref")
             # A third party's event is legal (SPEC §10): it never counts as a party's act, because
             # every role that stands for a party's act filters on `actor`.
-            if ref is not None and ref not in self.by_id and not self._names_a_contract_trigger(ref):
+            if ref is not None and ref not in self.by_id and not names_contract_trigger(ref, clause_ids):
                 why = "an unreadable line" if ref in unreadable_ids else "no event of the log"
                 problem = f"event {event.id!r}: 'ref' names {why}: {shorten(ref)}"
             else:
@@ -490,11 +491,6 @@ class Replay:
                 value = resolve_param(getattr(row.effect, kind), run.compiled.params)
                 targets[kind] = [] if value is None else [value] if isinstance(value, str) else list(value)
             self.state.apply(row.effect, targets, now, clause_id)
-
-    def _names_a_contract_trigger(self, ref: Any) -> bool:
-        """`clause@effective`, `clause@2024-Q1`: a date or period of the contract (made later)."""
-        clause, at, _ = str(ref).partition("@")
-        return bool(at) and any(c.clause.id == clause for c in self.clauses)
 
     def _after_the_end(self, event: Event) -> bool:
         """A date or period of the contract after its termination sets off nothing — but for a

@@ -35,6 +35,7 @@ from .findings import CheckResult, Finding
 from .models import KEBAB, Verdict
 from .replay import check
 from .templates import LoadedTemplate, load_document
+from .triggers import names_contract_trigger
 from .yamlload import position
 
 SCHEMA = "contract-check/scenarios/1"
@@ -328,12 +329,6 @@ def _as_of(raw: Any, fail: Fail, loc: Loc) -> dt.datetime | None:
         raise fail(loc, f"as_of: {str(exc).replace(chr(39) + 'time' + chr(39), 'as_of')}") from None
 
 
-def _synthetic(event_id: str, clause_ids: set[str]) -> bool:
-    """`clause@2024-Q1`, `clause@effective`: a trigger the contract's dates or periods make."""
-    clause, at, _ = event_id.partition("@")
-    return bool(at) and clause in clause_ids
-
-
 def _check_references(spec: _CaseSpec, base: Loc, known: set[str], clause_ids: set[str], fail: Fail) -> None:
     """Ids and clauses a case names must exist: a typo would otherwise fail (or pass) silently."""
     for group in ("expect", "absent"):
@@ -342,10 +337,11 @@ def _check_references(spec: _CaseSpec, base: Loc, known: set[str], clause_ids: s
             if matcher.clause is not None and matcher.clause not in clause_ids:
                 raise fail((*loc, "clause"),
                            f"unknown clause {matcher.clause!r}; the contract has {', '.join(sorted(clause_ids))}")
-            if matcher.trigger is not None and matcher.trigger not in known and not _synthetic(matcher.trigger, clause_ids):
+            trigger = matcher.trigger
+            if trigger is not None and trigger not in known and not names_contract_trigger(trigger, clause_ids):
                 raise fail((*loc, "trigger"), f"trigger {matcher.trigger!r} names no event of this case")
             for position_, event_id in enumerate(matcher.events or []):
-                if event_id not in known and not _synthetic(event_id, clause_ids):
+                if event_id not in known and not names_contract_trigger(event_id, clause_ids):
                     raise fail((*loc, "events", position_), f"{event_id!r} names no event of this case")
     for key in LIST_KEYS:
         for index, event_id in enumerate(getattr(spec, key) or []):

@@ -80,6 +80,12 @@ def synthetic_events(
     return events
 
 
+def names_contract_trigger(event_id: object, clause_ids: set[str]) -> bool:
+    """`clause@effective`, `clause@2024-Q1`: the id a date or period of the contract gets."""
+    clause, at, _ = str(event_id).partition("@")
+    return bool(at) and clause in clause_ids
+
+
 def contract_date(contract: LoadedContract, compiled: CompiledClause, name: str) -> dt.date:
     """effective, expires, a $parameter of type date, or a definition whose value is a date."""
     c = contract.contract
