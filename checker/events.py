@@ -35,6 +35,7 @@ from .limits import (
     MAX_LINE_BYTES,
     MAX_LIST_ITEMS,
     MAX_NUMBER_DIGITS,
+    MAX_PARSE_DEPTH,
     MAX_STRING_CHARS,
     MAX_TIME_FRACTION_DIGITS,
     MAX_YEAR,
@@ -141,6 +142,26 @@ def _decimal(text: str) -> Decimal | _BadNumber:
 _DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=_decimal, parse_int=_int, parse_constant=_BadNumber)
 _WS = re.compile(r"[ \t\n\r]*")
 NESTING_MESSAGE = f"JSON nested too deeply (an event may nest at most {MAX_DEPTH} levels)"
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
+def too_deep_at(text: str, start: int = 0, allowed: int = MAX_PARSE_DEPTH) -> int | None:
+    """Offset of the first bracket nesting past `allowed` levels (strings skipped), or None.
+
+    Checked before decoding so that the refusal does not depend on the interpreter's stack.
+    """
+    if text.count("[", start) + text.count("{", start) <= allowed:
+        return None
+    depth = 0
+    for match in _TOKEN_RE.finditer(text, start):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > allowed:
+                return match.start()
+        elif token in "]}":
+            depth -= 1
+    return None
 
 
 def _decode_error(exc: json.JSONDecodeError, text: str) -> str:
@@ -162,6 +183,9 @@ def parse_json_value(raw: bytes | str) -> Any:
             raise LineError(f"not UTF-8 (byte 0x{raw[exc.start]:02x})", col) from None
     else:
         text = raw
+    deep = too_deep_at(text)
+    if deep is not None:
+        raise LineError(NESTING_MESSAGE, deep + 1)
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
@@ -535,6 +559,9 @@ def _records_json(name: str, data: bytes) -> Records:
     if text[pos] != "[":
         kind = "an object" if text[pos] == "{" else "no array"
         raise fail(f"a .json event log must hold one JSON array of event objects, found {kind}", pos)
+    deep = too_deep_at(text, pos, MAX_PARSE_DEPTH + 1)  # the outer array is one level more
+    if deep is not None:
+        raise fail(NESTING_MESSAGE, deep)
     pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
     if pos < len(text) and text[pos] == "]":
         pos += 1

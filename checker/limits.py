@@ -18,6 +18,10 @@ MAX_YAML_DEPTH: Final = 64
 MAX_STRING_CHARS: Final = MAX_LINE_BYTES  # one string field
 MAX_ID_CHARS: Final = 200  # id, type, actor, ref
 MAX_DEPTH: Final = 32  # nesting of lists and objects
+# Past this the JSON text is refused before it is decoded: the decoder recurses, and whether it
+# runs out of stack depends on the Python version (3.11 fails near 1,000 levels, 3.13 does not).
+# Between MAX_DEPTH and this, the decoded record is refused naming the field that nests too deep.
+MAX_PARSE_DEPTH: Final = 256
 MAX_LIST_ITEMS: Final = 10_000  # one list (each item may become an obligation or an engine fact)
 # A number's fixed-point form: at most this many digits before and after the decimal point, so
 # `1e300000000` is refused instead of expanding into a 300-million-digit report.
@@ -40,6 +44,7 @@ LIMITS: Final[dict[str, tuple[int, str]]] = {
     "string field": (MAX_STRING_CHARS, "characters"),
     "id, type, actor, ref": (MAX_ID_CHARS, "characters"),
     "event nesting": (MAX_DEPTH, "levels"),
+    "JSON text nesting": (MAX_PARSE_DEPTH, "levels"),
     "list": (MAX_LIST_ITEMS, "items"),
     "number": (MAX_NUMBER_DIGITS, "digits before and after the point"),
     "amount": (MAX_AMOUNT_DIGITS, "digits before the point"),
