@@ -52,7 +52,7 @@ as-of time, so the same input gives the same bytes and a later run supersedes an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -347,18 +347,36 @@ def event_uid(item: AgendaItem, contract_id: str) -> str:
     return f"{item.finding.id}@{contract_id}.contract-check"
 
 
-def render_ics(agenda: Agenda, remind_days: int = 7) -> str:
-    """An iCalendar file (RFC 5545) with one all-day VEVENT and one reminder per dated item."""
-    from icalendar import Alarm, Calendar, Event
+def render_json_all(agendas: Sequence[Agenda]) -> str:
+    """The agendas of a workspace, one document (schema contract-check/agendas/1) each as above."""
+    doc = {"schema": "contract-check/agendas/1", "agendas": [agenda.to_json() for agenda in agendas]}
+    return json_safe(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n"
+
+
+def render_ics(agendas: Agenda | Sequence[Agenda], remind_days: int = 7) -> str:
+    """An iCalendar file (RFC 5545) with one all-day VEVENT and one reminder per dated item;
+    several agendas (a workspace) share one calendar, each event's UID naming its contract."""
+    from icalendar import Calendar
 
     if remind_days < 0:
         raise ValueError("remind_days must be 0 or more")
-    stamp = agenda.as_of.astimezone(dt.UTC).replace(microsecond=0)
+    many = [agendas] if isinstance(agendas, Agenda) else list(agendas)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", h(f"Due under {agenda.contract_title or agenda.contract_id}"))
+    name = (many[0].contract_title or many[0].contract_id) if len(many) == 1 else f"{len(many)} contracts"
+    calendar.add("x-wr-calname", h(f"Due under {name}"))
+    for agenda in many:
+        _add_events(calendar, agenda, remind_days)
+    ics: bytes = calendar.to_ical()
+    return ics.decode("utf-8")
+
+
+def _add_events(calendar: Any, agenda: Agenda, remind_days: int) -> None:
+    from icalendar import Alarm, Event
+
+    stamp = agenda.as_of.astimezone(dt.UTC).replace(microsecond=0)
     for item in agenda.items:
         assert item.due_date is not None
         f, clause = item.finding, item.clause
@@ -390,5 +408,3 @@ def render_ics(agenda: Agenda, remind_days: int = 7) -> str:
         alarm.add("trigger", dt.timedelta(days=-remind_days))
         event.add_component(alarm)
         calendar.add_component(event)
-    ics: bytes = calendar.to_ical()
-    return ics.decode("utf-8")

@@ -12,12 +12,12 @@ from .contracts import LoadedContract, load_contract
 from .events import read_events
 from .findings import CheckResult
 from .replay import check
-from .templates import LoadedTemplate, load_templates
+from .templates import LoadedTemplate, RuleLayers, load_templates
 
 PROGRESS_THRESHOLD = 50_000
 
 
-def load(contract_file: Path, rules_dir: Path | None = None) -> tuple[LoadedContract, dict[str, LoadedTemplate]]:
+def load(contract_file: Path, rules_dir: RuleLayers = None) -> tuple[LoadedContract, dict[str, LoadedTemplate]]:
     templates = load_templates(rules_dir)
     return load_contract(contract_file, templates), templates
 
@@ -26,7 +26,7 @@ def run_check(
     contract_file: Path,
     event_files: list[str],
     as_of: dt.datetime | None = None,
-    rules_dir: Path | None = None,
+    rules_dir: RuleLayers = None,
     lenient: bool = False,
     jobs: int = 1,
     show_progress: bool = False,

@@ -7,6 +7,7 @@ import errno
 import io
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .commands import describe, detach_stdout, flush_stdout
 from .errors import CheckError, InternalError
@@ -20,13 +21,17 @@ class _Parser(argparse.ArgumentParser):
 
 
 # Each command lives in checker/commands/<name>.py with `add_parser(sub)` and `run(args) -> int`.
-COMMAND_MODULES = ("check", "test", "explain", "rules", "lint", "diff", "agenda")
+COMMAND_MODULES = ("init", "check", "test", "explain", "rules", "lint", "diff", "agenda")
 
 
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
     parser = _Parser(prog="contract-check", description="Check event logs and proposed terms against a contract.")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="workspace config (default: the nearest contract-check.toml, or pyproject.toml with "
+                             "[tool.contract-check], from the current directory upwards)")
+    parser.add_argument("--no-config", action="store_true", help="ignore any workspace config")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"checker.commands.{name}")
@@ -78,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     try:
         args = build_parser().parse_args(argv)
+        from .workspace import discover
+
+        args.workspace = None if args.command == "init" else discover(args.config, not args.no_config)
         code: int = args.run(args)
         # Whatever a command wrote to standard output must have reached it: a full device or a
         # pipe whose reader has gone is exit 2, never the command's own 0 or 1.

@@ -298,6 +298,19 @@ def document_kind(tree: Any, label: str) -> Literal["contract", "proposal"]:
     raise CheckError("expected a top-level 'contract' mapping (a contract) or 'proposal' mapping (a proposal)", label, 1, 1)
 
 
+def is_contract_document(path: Path) -> bool:
+    """Whether a YAML file is meant as a contract (a `contract` mapping) or a proposal (a
+    `proposal` mapping). A file that cannot be read or parsed counts as one, so that its error
+    is reported rather than skipped; a scenario file (`contract:` names a file) does not."""
+    from .yamlload import load_yaml
+
+    try:
+        tree = load_yaml(path)
+    except CheckError:
+        return True
+    return isinstance(tree, dict) and any(isinstance(tree.get(key), dict) for key in ("contract", "proposal"))
+
+
 def load_document(
     path: Path, templates: dict[str, LoadedTemplate], source: Source = WORKING_TREE, validate: bool = True
 ) -> Document:

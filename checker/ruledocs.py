@@ -3,21 +3,22 @@
 `render_condition` and friends turn the template condition language into readable text; the
 `explain` command uses them too, so a verdict row reads the same in docs/rules.md and in an
 explanation. `generate(fmt)` gives the whole catalogue as plain text or Markdown
-(`python -m checker rules --format md > docs/rules.md`).
+(`python -m checker --no-config rules --format md > docs/rules.md`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import CheckError
 from .models import FactSpec, MeasureSpec, ObligationSpec, RuleTemplate
-from .templates import LoadedTemplate, bundled_rules_dir, load_templates
+from .templates import LoadedTemplate, RuleLayers, bundled_rules_dir, is_bundled, load_templates
 from .yamlload import load_yaml, plain
 
-REGENERATE = "python -m checker rules --format md > docs/rules.md"
+REGENERATE = "python -m checker --no-config rules --format md > docs/rules.md"
 OPERATORS = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥", "in": "in", "not in": "not in"}
 FORMATS = ("text", "md")
 
@@ -142,6 +143,7 @@ class PolicyDoc:
     doc: str
     messages: tuple[str, ...]
     file: str
+    bundled: bool = True
 
 
 def _policy(entry: Any, file: Path) -> PolicyDoc:
@@ -159,7 +161,8 @@ def _policy(entry: Any, file: Path) -> PolicyDoc:
         severity=str(entry.get("severity", "")),
         doc=_one_line(str(entry.get("doc", ""))),
         messages=tuple(_one_line(m) for m in messages),
-        file=f"policies/{file.name}",
+        file=f"policies/{file.name}" if file.resolve().parent.parent == bundled_rules_dir() else str(file),
+        bundled=file.resolve().parent.parent == bundled_rules_dir(),
     )
 
 
@@ -169,7 +172,19 @@ def load_policies(rules_dir: Path) -> list[PolicyDoc]:
     A file holds one policy, a list of them, or `policies: [...]`; of each we show its id, title,
     severity, doc and the messages it can report (its own `message`, and each check's).
     """
-    folder = rules_dir / "policies"
+    return _policies_in(rules_dir / "policies")
+
+
+def layered_policies(folders: Sequence[Path]) -> list[PolicyDoc]:
+    """The policies of each folder in turn, a later folder's replacing an earlier one's by id."""
+    found: dict[str, PolicyDoc] = {}
+    for folder in folders:
+        for policy in _policies_in(folder):
+            found[policy.id] = policy
+    return sorted(found.values(), key=lambda p: p.id)
+
+
+def _policies_in(folder: Path) -> list[PolicyDoc]:
     if not folder.is_dir():
         return []
     found: list[PolicyDoc] = []
@@ -258,7 +273,7 @@ def render_md(templates: dict[str, LoadedTemplate], policies: list[PolicyDoc]) -
     out.append("")
     for tid in sorted(templates):
         t = templates[tid].template
-        out += [f"## {tid}", "", f"**{t.title}** (`rules/{templates[tid].file.name}`)", "", _one_line(t.summary), ""]
+        out += [f"## {tid}", "", f"**{t.title}** (`{_template_origin(templates[tid])}`)", "", _one_line(t.summary), ""]
         out += _params_md(t)
         if t.kind == "scope" and t.scope is not None:
             out += ["An event is in scope when " + _code(render_conditions(t.scope.within)) + ".", ""]
@@ -269,7 +284,7 @@ def render_md(templates: dict[str, LoadedTemplate], policies: list[PolicyDoc]) -
                 "Policies that `contract-check lint` applies to contract and proposal files (`rules/policies/`).", ""]
         for p in policies:
             title = f" — {p.title}" if p.title else ""
-            out += [f"### `{p.id}`{title}", "", f"Severity: {p.severity or '(none)'} (`rules/{p.file}`)", ""]
+            out += [f"### `{p.id}`{title}", "", f"Severity: {p.severity or '(none)'} (`{_policy_origin(p)}`)", ""]
             if p.doc:
                 out += [p.doc, ""]
             if p.messages:
@@ -285,11 +300,20 @@ def _wrap(text: str, indent: str, width: int = 100, first: str | None = None) ->
     return textwrap.wrap(_one_line(text), width=width, initial_indent=lead, subsequent_indent=indent) or [lead]
 
 
+def _template_origin(loaded: LoadedTemplate) -> str:
+    return f"rules/{loaded.file.name}" if is_bundled(loaded) else str(loaded.file)
+
+
+def _policy_origin(policy: PolicyDoc) -> str:
+    return f"rules/{policy.file}" if policy.bundled else policy.file
+
+
 def render_text(templates: dict[str, LoadedTemplate], policies: list[PolicyDoc]) -> str:
     out: list[str] = []
     for tid in sorted(templates):
         t = templates[tid].template
-        out += [f"{tid} — {t.title}", *_wrap(t.summary, "  "), ""]
+        origin = "bundled" if is_bundled(templates[tid]) else f"from {templates[tid].file}"
+        out += [f"{tid} — {t.title}  ({origin})", *_wrap(t.summary, "  "), ""]
         if t.parameters:
             out.append("  parameters:")
             width = max(len(n) for n in t.parameters)
@@ -314,7 +338,8 @@ def render_text(templates: dict[str, LoadedTemplate], policies: list[PolicyDoc])
         out.append("term policies (contract-check lint):")
         for p in policies:
             title = f" — {p.title}" if p.title else ""
-            out.append(f"  {p.id} ({p.severity}){title}")
+            origin = "" if p.bundled else f"  (from {p.file})"
+            out.append(f"  {p.id} ({p.severity}){title}{origin}")
             if p.doc:
                 out += _wrap(p.doc, "    ")
             for message in p.messages:
@@ -323,11 +348,13 @@ def render_text(templates: dict[str, LoadedTemplate], policies: list[PolicyDoc])
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def generate(fmt: str = "md", rules_dir: Path | None = None) -> str:
-    """The rule catalogue in `fmt` ('text' or 'md'), from `rules_dir` (default: the bundled rules/)."""
-    folder = rules_dir or bundled_rules_dir()
-    templates = load_templates(folder)
-    policies = load_policies(folder)
+def generate(fmt: str = "md", rules_dir: RuleLayers = None, policy_dirs: Sequence[Path] = ()) -> str:
+    """The rule catalogue in `fmt` ('text' or 'md'): the bundled templates and policies, then
+    each folder of `rules_dir` (and its policies/) and of `policy_dirs` over them."""
+    layers = [rules_dir] if isinstance(rules_dir, Path) else list(rules_dir or ())
+    templates = load_templates(layers)
+    folders = [bundled_rules_dir(), *layers]
+    policies = layered_policies([*(f / "policies" for f in folders), *policy_dirs])
     if fmt == "md":
         return render_md(templates, policies)
     if fmt == "text":

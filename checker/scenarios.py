@@ -136,6 +136,7 @@ class Case:
     only: bool = False
     lists: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
+    rules: tuple[Path, ...] = ()  # template folders over the bundled ones (a workspace's)
 
     @property
     def id(self) -> str:
@@ -167,17 +168,17 @@ def _ids(ids: Sequence[str] | None) -> str:
     return "*" if ids is None else "[" + ", ".join(ids) + "]"
 
 
-_CONTRACTS: dict[tuple[Path, int], tuple[LoadedContract, dict[str, LoadedTemplate]]] = {}
+_CONTRACTS: dict[tuple[Path, int, tuple[Path, ...]], tuple[LoadedContract, dict[str, LoadedTemplate]]] = {}
 
 
-def load_contract(path: Path) -> tuple[LoadedContract, dict[str, LoadedTemplate]]:
-    """The contract and its rule templates, loaded once per file version."""
+def load_contract(path: Path, rules: tuple[Path, ...] = ()) -> tuple[LoadedContract, dict[str, LoadedTemplate]]:
+    """The contract and its rule templates (bundled, then `rules` over them), loaded once per file version."""
     try:
-        key = (path.resolve(), path.stat().st_mtime_ns)
+        key = (path.resolve(), path.stat().st_mtime_ns, rules)
     except OSError:
-        key = (path.resolve(), 0)
+        key = (path.resolve(), 0, rules)
     if key not in _CONTRACTS:
-        _CONTRACTS[key] = load(path)
+        _CONTRACTS[key] = load(path, rules)
     return _CONTRACTS[key]
 
 
@@ -201,15 +202,17 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return unique
 
 
-def load_scenarios(paths: Iterable[Path | str]) -> list[Case]:
-    """Every case of the given scenario files (directories are searched for `*.yaml`)."""
+def load_scenarios(paths: Iterable[Path | str], rules: Iterable[Path] = ()) -> list[Case]:
+    """Every case of the given scenario files (directories are searched for `*.yaml`), checked
+    with the bundled templates and `rules` (folders) over them."""
     cases: list[Case] = []
+    layers = tuple(rules)
     for file in discover(Path(p) for p in paths):
-        cases.extend(load_scenario_file(file))
+        cases.extend(load_scenario_file(file, layers))
     return cases
 
 
-def load_scenario_file(path: Path) -> list[Case]:
+def load_scenario_file(path: Path, rules: tuple[Path, ...] = ()) -> list[Case]:
     spec, tree = load_document(path, _ScenarioFile, "scenario",
                                "a scenario file must be a YAML mapping with 'contract' and 'cases'")
 
@@ -220,7 +223,7 @@ def load_scenario_file(path: Path) -> list[Case]:
     contract_file = path.parent / spec.contract
     if not contract_file.is_file():
         raise fail(("contract",), f"contract file not found: {contract_file}")
-    contract, _ = load_contract(contract_file)
+    contract, _ = load_contract(contract_file, rules)
     clause_ids = {c.id for c in contract.contract.clauses}
 
     cases: list[Case] = []
@@ -242,7 +245,7 @@ def load_scenario_file(path: Path) -> list[Case]:
         cases.append(Case(
             file=path, name=case_spec.name, line=line or 1, description=" ".join((case_spec.description or "").split()),
             contract_file=contract_file, as_of=as_of, log=log, expect=list(case_spec.expect),
-            absent=list(case_spec.absent), only=case_spec.only, lists=lists, error=case_spec.error,
+            absent=list(case_spec.absent), only=case_spec.only, lists=lists, error=case_spec.error, rules=rules,
         ))
     return cases
 
@@ -407,7 +410,7 @@ class CaseResult:
 
 def run_case(case: Case) -> CaseResult:
     """Check the case's events against its contract and compare the findings with the case."""
-    contract, templates = load_contract(case.contract_file)
+    contract, templates = load_contract(case.contract_file, case.rules)
     try:
         result = check(contract, templates, case.log, case.as_of)
     except CheckError as exc:
@@ -542,7 +545,7 @@ def row_coverage(results: Sequence[CaseResult]) -> list[RowCoverage]:
     """Verdict rows of every template the cases' contracts use, marked covered or not."""
     used: dict[str, LoadedTemplate] = {}
     for result in results:
-        contract, templates = load_contract(result.case.contract_file)
+        contract, templates = load_contract(result.case.contract_file, result.case.rules)
         for clause in contract.contract.clauses:
             used[clause.template] = templates[clause.template]
     hit = {(f.rule, f.obligation, f.row) for r in results for f in r.findings}

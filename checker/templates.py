@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -317,8 +318,26 @@ def bundled_rules_dir() -> Path:
     raise CheckError("the bundled rules/ directory is missing from this installation")
 
 
-def load_templates(directory: Path | None = None) -> dict[str, LoadedTemplate]:
-    folder = directory or bundled_rules_dir()
+RuleLayers = Sequence[Path] | Path | None
+
+
+def load_templates(layers: RuleLayers = None) -> dict[str, LoadedTemplate]:
+    """The bundled templates, then each folder of `layers` over them: a template whose id is
+    already known replaces it (a team's own version), a new id adds one. Within one folder an id
+    must be unique and match its file name."""
+    bundled = bundled_rules_dir()
+    found = _load_folder(bundled)
+    folders = [layers] if isinstance(layers, Path) else list(layers or ())
+    for folder in dict.fromkeys(folders):
+        if not folder.is_dir():
+            raise CheckError("rule-template folder not found", folder)
+        if folder.resolve() == bundled.resolve():
+            continue
+        found.update(_load_folder(folder))
+    return found
+
+
+def _load_folder(folder: Path) -> dict[str, LoadedTemplate]:
     found: dict[str, LoadedTemplate] = {}
     for file in sorted(folder.glob("*.yaml")):
         loaded = load_template(file)
@@ -329,3 +348,7 @@ def load_templates(directory: Path | None = None) -> dict[str, LoadedTemplate]:
             raise _fail(loaded, ("id",), f"template id {tid!r} must match the file name {file.stem!r}")
         found[tid] = loaded
     return found
+
+
+def is_bundled(loaded: LoadedTemplate) -> bool:
+    return loaded.file.resolve().parent == bundled_rules_dir().resolve()

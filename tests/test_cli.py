@@ -329,7 +329,9 @@ def test_bad_as_of_exits_2(value: str) -> None:
 
 
 def test_usage_errors_exit_2() -> None:
-    for argv in (["check"], ["check", "--contract", str(EXAMPLE_CONTRACT)], ["frobnicate"], []):
+    # Outside a workspace (--no-config: this repository is one) a check needs --contract and --events.
+    for argv in (["--no-config", "check"], ["--no-config", "check", "--contract", str(EXAMPLE_CONTRACT)],
+                 ["frobnicate"], []):
         proc = cli(*argv)
         assert proc.returncode == 2, argv
         assert b"Traceback" not in proc.stderr

@@ -73,8 +73,10 @@ def test_manifest_is_valid(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     hooks = YAML(typ="safe").load(MANIFEST.read_text(encoding="utf-8"))
     assert [h["id"] for h in hooks] == ["contract-terms", "contract-impact"]
-    assert hooks[0]["entry"] == "contract-check lint"
-    assert hooks[1]["entry"].startswith("contract-check diff --against HEAD")
+    assert hooks[0]["entry"] == "contract-check lint --skip-non-contracts"
+    assert hooks[1]["entry"] == "contract-check diff --against HEAD --skip-non-contracts"
+    # Every YAML file, wherever the team keeps its contracts; the command skips the others.
+    assert all(h["types"] == ["yaml"] and "files" not in h for h in hooks)
 
 
 @pytest.fixture(scope="module")
@@ -98,21 +100,34 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.fixture
-def user_repo(tmp_path: Path) -> Path:
-    """A repository with the example contract and log committed, and two proposals staged."""
-    repo = tmp_path / "work"
-    (repo / "contracts" / "proposals").mkdir(parents=True)
+CONFIG = """\
+[contract-check]
+contracts = ["{folder}"]
+policies = ["policies"]
+events = ["examples/openai-microsoft-events.jsonl"]
+"""
+
+
+def make_user_repo(repo: Path, folder: str = "contracts") -> Path:
+    """A workspace with the example contract, its log and its red lines committed, two proposals staged."""
+    (repo / folder / "proposals").mkdir(parents=True)
     (repo / "examples").mkdir()
-    shutil.copy(EXAMPLE_CONTRACT, repo / "contracts" / EXAMPLE_CONTRACT.name)
+    shutil.copy(EXAMPLE_CONTRACT, repo / folder / EXAMPLE_CONTRACT.name)
     shutil.copy(EXAMPLE_EVENTS, repo / "examples" / EXAMPLE_EVENTS.name)
+    shutil.copytree(ROOT / "examples" / "policies", repo / "policies")
+    (repo / "contract-check.toml").write_text(CONFIG.format(folder=folder), encoding="utf-8")
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "the 2019 contract and its events")
-    (repo / "contracts" / "proposals" / "good.yaml").write_text(GOOD, encoding="utf-8")
-    (repo / "contracts" / "proposals" / "bad.yaml").write_text(BAD, encoding="utf-8")
+    (repo / folder / "proposals" / "good.yaml").write_text(GOOD, encoding="utf-8")
+    (repo / folder / "proposals" / "bad.yaml").write_text(BAD, encoding="utf-8")
     git(repo, "add", "-A")
     return repo
+
+
+@pytest.fixture
+def user_repo(tmp_path: Path) -> Path:
+    return make_user_repo(tmp_path / "work")
 
 
 def test_try_repo_passes_a_good_proposal(hook_repo: Path, user_repo: Path, tmp_path: Path) -> None:
@@ -135,3 +150,22 @@ def test_try_repo_fails_a_bad_proposal(hook_repo: Path, user_repo: Path, tmp_pat
     assert "contracts/proposals/bad.yaml:7:" in output
     assert "[error] unresolved-range: definition microsoft_equity_percent is still a range (20 to 49)" in output
     assert "ok declined → breach offer-stale" in output and "(new breach)" in output
+
+
+def test_contracts_kept_elsewhere_are_checked_and_other_yaml_is_skipped(hook_repo: Path, tmp_path: Path) -> None:
+    """A team keeping its contracts in legal/ gets them checked, not "no files to check"; a
+    workflow file (YAML, neither contract nor proposal) is passed to the hooks and skipped."""
+    repo = make_user_repo(tmp_path / "work", folder="legal")
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text("on: [push]\njobs: {}\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    done = pre_commit("try-repo", str(hook_repo), "--files", "legal/proposals/bad.yaml", ".github/workflows/ci.yml",
+                      cwd=repo, home=tmp_path / "home")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "no files to check" not in output.lower()
+    assert "legal/proposals/bad.yaml:7:" in output
+    assert "ci.yml" not in output.replace("--files", "")
+    done = pre_commit("try-repo", str(hook_repo), "--files", ".github/workflows/ci.yml",
+                      cwd=repo, home=tmp_path / "home")
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -55,8 +55,11 @@ def test_rules_command_text_and_md(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("answer-within — Answer within a period")
     assert "\ncontract-term — Contract term" in out
     assert "most-favoured-pricing — Most-favoured-customer pricing" in out
-    assert main(["rules", "--format", "md"]) == 0
+    assert main(["--no-config", "rules", "--format", "md"]) == 0
     assert capsys.readouterr().out == generate("md")
+    # This repository's workspace config layers the example's red lines over the bundled policies.
+    assert main(["--config", str(ROOT / "contract-check.toml"), "rules", "--format", "md"]) == 0
+    assert "### `red-line-revenue-share`" in capsys.readouterr().out and "red-line" not in generate("md")
 
 
 def test_policies_are_listed_when_present(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,7 +86,7 @@ def test_policies_are_listed_when_present(tmp_path: Path, capsys: pytest.Capture
     md = capsys.readouterr().out
     policies = md.split("## Term policies", 1)[1]
     assert "### `assumption-documented` — Assumptions give a reason" in policies
-    assert "Severity: warning (`rules/policies/more.yaml`)" in policies
+    assert f"Severity: warning (`{rules / 'policies' / 'more.yaml'}`)" in policies
     assert "- `clause ${subject.clause}: say why`\n- `definition ${subject.name}: say why`" in policies
     assert "Uncapped revenue shares | are refused." in policies
     assert "- `A percentage payment must name a cumulative cap.`" in policies
@@ -93,11 +96,24 @@ def test_policies_are_listed_when_present(tmp_path: Path, capsys: pytest.Capture
     assert "  payment-has-cap (high)" in text and "reports “clause ${subject.clause}: say why”" in text
 
 
-def test_no_policies_folder_no_policy_section(tmp_path: Path) -> None:
+def test_a_layer_without_policies_lists_the_bundled_ones_once(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("policies"))
-    assert "Term policies" not in generate("md", rules)
-    assert "term policies" not in generate("text", rules)
+    md = generate("md", rules)
+    assert md.split("## Term policies", 1)[1] == generate("md").split("## Term policies", 1)[1]
+    assert md.count("### `deadline-defined`") == 1
+
+
+def test_a_workspace_template_overrides_a_bundled_one_and_says_so(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    text = (ROOT / "rules" / "notice-before.yaml").read_text(encoding="utf-8")
+    (rules / "notice-before.yaml").write_text(text.replace("title: ", "title: Our ", 1), encoding="utf-8")
+    assert main(["--no-config", "rules", "--rules", str(rules)]) == 0
+    out = capsys.readouterr().out
+    assert "notice-before — Our " in out and f"(from {rules / 'notice-before.yaml'})" in out
+    assert "perform-within — " in out and out.count("(bundled)") == len(list((ROOT / "rules").glob("*.yaml"))) - 1
 
 
 def test_bad_policy_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..limits import MAX_DURATION_DAYS
-from . import write_report
+from . import settings, write_report
 from .check import add_inputs, parse_as_of
 
 FORMATS = ("text", "json", "ics")
@@ -45,30 +45,37 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..agenda import build_agenda, render_ics, render_json, render_text
+    from ..agenda import build_agenda, render_ics, render_json, render_json_all, render_text
     from ..api import load, run_check
     from ..output.escape import human
 
-    as_of = None if args.as_of is None else parse_as_of(args.as_of)
-    contract, templates = load(args.contract, args.rules)
-    result = run_check(args.contract, args.events, as_of, args.rules, args.lenient, args.jobs,
-                       show_progress=sys.stderr.isatty())
-    agenda = build_agenda(result, list(contract.contract.parties),
-                          {name: t.template for name, t in templates.items()}, args.days)
+    as_of_text = settings.as_of_text(args)
+    as_of = None if as_of_text is None else parse_as_of(as_of_text)
+    rules = settings.rule_layers(args)
+    agendas = []
+    skipped = 0
+    for contract_file in settings.contracts(args):
+        contract, templates = load(contract_file, rules)
+        result = run_check(contract_file, settings.event_logs(args, contract_file), as_of, rules, args.lenient,
+                           args.jobs, show_progress=sys.stderr.isatty())
+        agendas.append(build_agenda(result, list(contract.contract.parties),
+                                    {name: t.template for name, t in templates.items()}, args.days))
+        for s in result.skipped:
+            print(f"contract-check: skipped unreadable line {human(s['file'])}:{human(s['line'])}: {human(s['error'])}",
+                  file=sys.stderr)
+        skipped += len(result.skipped)
     if args.format == "json":
-        report = render_json(agenda)
+        report = render_json(agendas[0]) if args.contract is not None else render_json_all(agendas)
     elif args.format == "ics":
-        report = render_ics(agenda, args.remind_days)
+        report = render_ics(agendas, args.remind_days)
     else:
-        report = render_text(agenda)
-    for s in result.skipped:
-        print(f"contract-check: skipped unreadable line {human(s['file'])}:{human(s['line'])}: {human(s['error'])}",
-              file=sys.stderr)
-    if result.skipped:
-        print(f"contract-check: {len(result.skipped)} line(s) were skipped: an obligation they could have "
+        report = "\n".join(render_text(agenda) for agenda in agendas)
+    if skipped:
+        print(f"contract-check: {skipped} line(s) were skipped: an obligation they could have "
               "changed is grey and missing from this agenda", file=sys.stderr)
-    if args.format == "ics" and agenda.undated:
-        print(f"contract-check: {len(agenda.undated)} pending obligation(s) with no due date are not in the "
+    undated = sum(len(agenda.undated) for agenda in agendas)
+    if args.format == "ics" and undated:
+        print(f"contract-check: {undated} pending obligation(s) with no due date are not in the "
               "calendar (see the text or JSON agenda)", file=sys.stderr)
     write_report(report, args.output)
     return 0

@@ -20,8 +20,8 @@ from ..errors import CheckError
 from ..findings import Finding
 from ..models import VERDICT_ORDER
 from ..output.escape import human
-from . import write_report
-from .check import FAIL_LEVELS
+from . import settings, write_report
+from .check import FAIL_LEVELS, add_rules_option
 
 FORMATS = ("text", "json", "md")
 
@@ -31,17 +31,21 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "diff", help="what an amendment changes: the clauses, and the verdicts on the same event log")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
                         help="OLD NEW (contracts or proposals); with --against, the changed files")
-    parser.add_argument("--events", required=True, action="append",
-                        help="event log (.jsonl, .json, .csv, or - for JSON lines on stdin); repeat to read several")
+    parser.add_argument("--events", action="append",
+                        help="event log (.jsonl, .json, .csv, .parquet, a database URL, or - for JSON lines on stdin); "
+                             "repeat to read several (default in a workspace: the logs of the contract amended)")
     parser.add_argument("--against", metavar="REV",
                         help="compare each FILE with its version at this git revision (e.g. HEAD)")
     parser.add_argument("--as-of", help="date deadlines are judged at (default: latest event; 'today' uses the clock)")
-    parser.add_argument("--rules", type=Path, help="rule-template directory (default: the bundled rules/)")
+    add_rules_option(parser)
+    parser.add_argument("--skip-non-contracts", action="store_true",
+                        help="with --against: skip YAML files that hold neither a `contract` nor a `proposal` "
+                             "mapping (the pre-commit hook passes every changed YAML file)")
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
-    parser.add_argument("--fail-on", choices=list(FAIL_LEVELS), default="breach",
+    parser.add_argument("--fail-on", choices=list(FAIL_LEVELS),
                         help="exit 1 when the new terms bring a finding at or above this verdict that the old "
-                             "terms did not have (default: breach)")
+                             "terms did not have (default: the config's `fail-on`, else breach)")
     return parser
 
 
@@ -55,9 +59,18 @@ def run(args: argparse.Namespace) -> int:
     files: list[Path] = args.files
     if args.against is None and len(files) != 2:
         raise CheckError(f"diff takes OLD NEW (two files), got {len(files)}; use --against REV to diff files with git")
-    as_of = None if args.as_of is None else parse_as_of(args.as_of)
-    templates = load_templates(args.rules)
-    log = read_events(args.events)
+    fail_on = settings.fail_on(args, "breach")
+    if args.against is not None and args.skip_non_contracts:
+        from ..proposals import is_contract_document
+
+        files = [f for f in files if is_contract_document(f)]
+        if not files:
+            print("contract-check: no contract or proposal among the files: nothing to diff")
+            return 0
+    as_of_text = settings.as_of_text(args)
+    as_of = None if as_of_text is None else parse_as_of(as_of_text)
+    templates = load_templates(settings.rule_layers(args))
+    log = read_events(_event_logs(args, files, templates))
     pairs: list[tuple[Terms | None, Terms]] = []
     if args.against is None:
         old_doc, new_doc = (load_document(f, templates) for f in files)
@@ -78,17 +91,29 @@ def run(args: argparse.Namespace) -> int:
         old_judged: Judged | None = None if old is None else judge_terms(old, templates, log, as_of)
         diffs.append(diff_contracts(old_judged, judge_terms(new, templates, log, as_of), templates))
     if args.format == "json":
-        report = orjson.dumps({"schema": "contract-check/diff/1", "fail_on": args.fail_on,
+        report = orjson.dumps({"schema": "contract-check/diff/1", "fail_on": fail_on,
                                "diffs": [d.to_json() for d in diffs]}, option=orjson.OPT_INDENT_2).decode() + "\n"
     elif args.format == "md":
-        report = "\n".join(render_md(d, args.fail_on) for d in diffs)
+        report = "\n".join(render_md(d, fail_on) for d in diffs)
     else:
-        report = "\n".join(render_text(d, args.fail_on) for d in diffs)
+        report = "\n".join(render_text(d, fail_on) for d in diffs)
     write_report(report, args.output)
-    return 1 if any(d.introduces(FAIL_LEVELS[args.fail_on]) for d in diffs) else 0
+    return 1 if any(d.introduces(FAIL_LEVELS[fail_on]) for d in diffs) else 0
 
 
 # --- rendering ----------------------------------------------------------------------------------
+
+
+
+def _event_logs(args: argparse.Namespace, files: list[Path], templates: dict[str, Any]) -> list[str]:
+    """--events, else the workspace's logs of the contract the files are (or amend)."""
+    from ..proposals import load_document
+
+    if args.events or settings.workspace(args) is None:
+        return settings.event_logs(args, None)
+    doc = load_document(files[-1], templates, validate=False)
+    contract = Path(doc.base) if doc.base is not None else files[-1]
+    return settings.event_logs(args, contract)
 
 
 def value_text(value: Any, limit: int = 80) -> str:

@@ -28,13 +28,27 @@ def run(args: argparse.Namespace) -> int:
     from ..api import load
     from ..events import read_events
     from ..explain import explain, find_trail, render, run_traced
+    from . import settings
     from .check import parse_as_of
 
-    as_of = None if args.as_of is None else parse_as_of(args.as_of)
-    contract, templates = load(args.contract, args.rules)
-    log = read_events(args.events, lenient=args.lenient)
+    as_of_text = settings.as_of_text(args)
+    as_of = None if as_of_text is None else parse_as_of(as_of_text)
+    contract_file = _one_contract(args)
+    contract, templates = load(contract_file, settings.rule_layers(args))
+    log = read_events(settings.event_logs(args, contract_file), lenient=args.lenient)
     result, trails = run_traced(contract, templates, log, as_of, args.lenient)
     trail = find_trail(result, trails, args.finding_id)
     text = render(explain(trail, result, contract, templates), args.format)
     write_report(text, args.output)
     return 0
+
+
+def _one_contract(args: argparse.Namespace) -> Path:
+    """--contract, or the workspace's contract when it holds exactly one."""
+    from ..errors import CheckError
+    from . import settings
+
+    contracts = settings.contracts(args)
+    if len(contracts) != 1:
+        raise CheckError(f"the workspace holds {len(contracts)} contracts: say which with --contract")
+    return contracts[0]

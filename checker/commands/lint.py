@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheckError
-from . import write_report
+from . import settings, write_report
+from .check import add_rules_option
 
 FAIL_LEVELS: dict[str, tuple[str, ...]] = {
     "error": ("error",),
@@ -26,14 +27,21 @@ FORMATS = ("text", "json", "sarif")
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(
         "lint", help="check contract and proposal files against the term policies (rules/policies/)")
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="contract or proposal YAML file")
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                        help="contract or proposal YAML file (default in a workspace: every YAML file under its "
+                             "`contracts`)")
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
-    parser.add_argument("--fail-on", choices=list(FAIL_LEVELS), default="error",
-                        help="exit 1 when a finding at or above this severity exists (default: error)")
-    parser.add_argument("--rules", type=Path, help="rule-template directory (default: the bundled rules/)")
+    parser.add_argument("--fail-on", choices=list(FAIL_LEVELS),
+                        help="exit 1 when a finding at or above this severity exists (default: the config's "
+                             "`lint-fail-on`, else error)")
+    add_rules_option(parser)
     parser.add_argument("--policies", type=Path, action="append",
-                        help="policy directory, repeat for several (default: policies/ in the rule-template directory)")
+                        help="a folder of your term policies, layered over the bundled ones (a policy with a "
+                             "bundled id replaces it); repeat for several (default in a workspace: its `policies`)")
+    parser.add_argument("--skip-non-contracts", action="store_true",
+                        help="skip YAML files that hold neither a `contract` nor a `proposal` mapping (the "
+                             "pre-commit hook passes every changed YAML file)")
     return parser
 
 
@@ -42,12 +50,13 @@ def run(args: argparse.Namespace) -> int:
     from ..lint.render import policy_rules, render_json, render_sarif, render_text
     from ..templates import load_templates
 
-    templates = load_templates(args.rules)
-    policies = load_policies(args.policies or default_policy_dirs(args.rules))
+    rules = settings.rule_layers(args)
+    templates = load_templates(rules)
+    policies = load_policies(default_policy_dirs(rules, settings.policy_folders(args)))
     files: list[str] = []
     findings = []
     unreadable = 0
-    for file in dict.fromkeys(str(f) for f in args.files):
+    for file in _files(args):
         try:
             findings.extend(lint_file(Path(file), templates, policies))
         except CheckError as exc:
@@ -66,5 +75,28 @@ def run(args: argparse.Namespace) -> int:
     write_report(report, args.output)
     if unreadable:
         return 2
-    failing = FAIL_LEVELS[args.fail_on]
+    failing = FAIL_LEVELS[settings.fail_on(args, "error", "lint_fail_on")]
     return 1 if any(f.severity in failing for f in findings) else 0
+
+
+def _files(args: argparse.Namespace) -> list[str]:
+    """The files to lint: as given (minus non-contract YAML with --skip-non-contracts), else
+    every YAML file under the workspace's contract paths."""
+    from ..proposals import is_contract_document
+
+    given: list[Path] = args.files
+    if not given:
+        ws = settings.workspace(args)
+        if ws is None:
+            raise CheckError("give the contract or proposal files to lint (or run inside a workspace: "
+                             "see `contract-check init`)")
+        given = []
+        for path in ws.contracts:
+            given.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")) if path.is_dir()
+                         else [path])
+        given = [p for p in given if is_contract_document(p)]
+        if not given:
+            raise CheckError("no contract or proposal files under the workspace's `contracts`", ws.file)
+    elif args.skip_non_contracts:
+        given = [p for p in given if is_contract_document(p)]
+    return list(dict.fromkeys(str(f) for f in given))

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheckError
+from . import settings
+from .check import add_rules_option
 
 DEFAULT_PATH = Path("tests/scenarios")
 
@@ -18,18 +20,21 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "test", help="run scenario files: event cases and the findings each must (or must not) produce",
         description="Run scenario files. Exit 0 when every case passes, 1 when a case fails, 2 on bad input.")
     parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help=f"scenario files or directories searched for *.yaml (default: {DEFAULT_PATH})")
+                        help="scenario files or directories searched for *.yaml (default: the config's "
+                             f"`scenarios`, else {DEFAULT_PATH})")
     parser.add_argument("-k", dest="keyword", metavar="EXPR",
                         help="run only the cases whose 'file::name' contains EXPR")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_rules_option(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     from ..scenarios import SCHEMA, load_scenarios, row_coverage, run_case
 
-    paths: list[Path] = args.paths or [DEFAULT_PATH]
-    cases = load_scenarios(paths)
+    ws = settings.workspace(args)
+    paths: list[Path] = args.paths or (list(ws.scenarios) if ws is not None and ws.scenarios else [DEFAULT_PATH])
+    cases = load_scenarios(paths, settings.rule_layers(args))
     if args.keyword is not None:
         cases = [c for c in cases if args.keyword in c.id]
         if not cases:

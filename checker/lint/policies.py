@@ -12,6 +12,7 @@ is a finding, placed at the subject's line (or at `at:` below it).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -86,12 +87,19 @@ class Policy:
         return text
 
 
-def default_policy_dirs(rules_dir: Path | None) -> list[Path]:
-    """rules/policies/ beside the templates in use (the bundled ones unless --rules is given)."""
-    return [(rules_dir if rules_dir is not None else bundled_rules_dir()) / "policies"]
+def default_policy_dirs(rules_dir: Path | Sequence[Path] | None, extra: Sequence[Path] = ()) -> list[Path]:
+    """The bundled policies, then policies/ inside each rule-template folder in use that has
+    one, then `extra` (a workspace's or --policies folders): later folders override by id."""
+    layers = [rules_dir] if isinstance(rules_dir, Path) else list(rules_dir or ())
+    dirs = [bundled_rules_dir() / "policies"]
+    dirs += [layer / "policies" for layer in layers if (layer / "policies").is_dir()]
+    dirs += list(extra)
+    return list(dict.fromkeys(d.resolve() if d.exists() else d for d in dirs))
 
 
 def load_policies(directories: list[Path]) -> list[Policy]:
+    """Policies of every folder; a later folder's policy replaces an earlier one with its id
+    (a team's version of a bundled policy); within one folder, ids are unique."""
     found: dict[str, Policy] = {}
     for directory in directories:
         if not directory.is_dir():
@@ -99,12 +107,14 @@ def load_policies(directories: list[Path]) -> list[Policy]:
         files = sorted(directory.glob("*.yaml"))
         if not files:
             raise CheckError("no policy files (*.yaml) in this directory", directory)
+        here: dict[str, Policy] = {}
         for file in files:
             for policy in load_policy_file(file):
-                if policy.id in found:
+                if policy.id in here:
                     line, col = policy.where(("id",))
-                    raise CheckError(f"policy id {policy.id!r} is also defined in {found[policy.id].file}", file, line, col)
-                found[policy.id] = policy
+                    raise CheckError(f"policy id {policy.id!r} is also defined in {here[policy.id].file}", file, line, col)
+                here[policy.id] = policy
+        found.update(here)
     return list(found.values())
 
 
