@@ -13,7 +13,12 @@ The functions a template may use in an operand (`{name: [args]}`), with the rule
   severe: below 99.9 → 10, below 99 → 25: an uptime of 98.5 gives 25), 0 when none holds;
 - days_started [from, to]: whole or started days from one time to another (a delay of 1 day and
   1 hour counts 2), 0 when `to` is not after `from`; months_elapsed [from, to]: whole calendar
-  months between them.
+  months between them;
+- balance_after [principal, rate, payments, field]: an instalment balance — for each payment in
+  time order, the balance less the payment, then a period's interest at `rate` percent on what
+  remains, each step rounded half up to the cent (10,000 − 2,500 = 7,500 × 1.015 = 7,612.50); a
+  payment that clears the balance leaves it at what remains, never charging interest on a
+  negative balance. `payments` is the list an `all` measure found, `field` the amount field.
 """
 
 from __future__ import annotations
@@ -82,6 +87,18 @@ def apply(name: str, args: Sequence[Any]) -> Any:
         delta = relativedelta(end, start)
         return Decimal(delta.years * 12 + delta.months)
     raise ArithmeticError_(f"unknown function {name!r}")
+
+
+CENT = Decimal("0.01")
+
+
+def balance_after(principal: Decimal, rate: Decimal, payments: Sequence[Decimal]) -> Decimal:
+    """The balance after each payment and a period's interest on what remains (see the docstring)."""
+    balance = principal
+    for paid in payments:
+        remaining = (balance - paid).quantize(CENT, rounding=ROUND_HALF_UP)
+        balance = remaining if remaining <= 0 else (remaining * (1 + rate / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return balance
 
 
 def _tiered(base: Decimal, tiers: Any, marginal: bool) -> Decimal:

@@ -4,7 +4,8 @@ One meaning everywhere, the way counsel counts (docs/semantics.md, "Deadlines"):
 days, weeks, business days, months, quarters or years does not count the day of the trigger and
 ends at the end of its last day (UTC) — "within 30 days after 1 January" runs until the end of
 31 January, whatever the hour of the trigger; the deadline is that day's last microsecond and an
-act is on time at or before it. Minutes and hours are exact spans from the trigger's instant.
+act is on time at or before it. Seconds, minutes and hours are exact spans from the trigger's
+instant.
 - days, weeks: calendar days after the trigger's day.
 - months, quarters, years: calendar months (python-dateutil's relativedelta), rounded down to the
   last day of a shorter month (31 Jan + 1 month = 28/29 Feb). Where the day was rounded,
@@ -28,9 +29,9 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from .moments import DAY, HOUR, MINUTE, micros, moment
+from .moments import DAY, HOUR, MINUTE, SECOND, micros, moment
 
-SPAN_UNITS = {"minutes": MINUTE, "hours": HOUR, "days": DAY, "weeks": 7 * DAY}
+SPAN_UNITS = {"seconds": SECOND, "minutes": MINUTE, "hours": HOUR, "days": DAY, "weeks": 7 * DAY}
 MONTH_UNITS = {"months": 1, "quarters": 3, "years": 12}
 UNITS = (*SPAN_UNITS, "business_days", *MONTH_UNITS)
 UNLIMITED = 2**62  # "no time limit": later than any representable instant
@@ -96,7 +97,7 @@ def add(start: int, duration: Duration, calendar: str | None = None) -> Deadline
 def _add(start: int, duration: Duration, calendar: str | None) -> Deadline:
     if duration.unit == "unlimited":
         return Deadline(UNLIMITED if duration.amount >= 0 else -UNLIMITED)
-    if duration.unit in ("minutes", "hours"):
+    if duration.unit in ("seconds", "minutes", "hours"):
         return Deadline(start + duration.amount * SPAN_UNITS[duration.unit])
     day = moment(start).date()
     if duration.unit in ("days", "weeks"):

@@ -194,7 +194,7 @@ def coerce(kind: str, raw: Any, contract: Contract) -> Any:
         if isinstance(raw, int) and not isinstance(raw, bool):
             raise ValueError(f"a duration names its unit: {{days: {raw}}}, '{raw} business days', '1 month'")
         duration = parse_duration(raw)
-        approx = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "business_days": 2, "weeks": 7,
+        approx = {"seconds": 1 / 86400, "minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "business_days": 2, "weeks": 7,
                   "months": 31, "quarters": 92, "years": 366, "unlimited": 0}[duration.unit]
         if duration.amount * approx > MAX_DURATION_DAYS:
             raise ValueError(f"{duration} is too long (a duration stays within the years {MIN_YEAR}–{MAX_YEAR})")

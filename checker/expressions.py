@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import values
-from .arithmetic import NO_VALUE, NUMERIC, ArithmeticError_, apply
+from .arithmetic import NO_VALUE, NUMERIC, ArithmeticError_, apply, balance_after
 from .calendars import Duration, add, period_start_of
 from .moments import DAY
 
@@ -61,7 +61,7 @@ def _range(a: Any, b: Any) -> bool:
     return bool(_ordered(lambda x, y: bool(x <= y))(low, a) and _ordered(lambda x, y: bool(x <= y))(a, high))
 ENGINE_OPERATORS = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 REF_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
-FUNCTIONS = ("plus", "minus", "days", "add", "sub", "either", "if", "period_start", *NUMERIC)
+FUNCTIONS = ("plus", "minus", "days", "add", "sub", "either", "if", "period_start", "balance_after", *NUMERIC)
 TESTS = ("exists", "missing", "nonempty", "trigger")
 
 
@@ -93,7 +93,7 @@ def check_operand(value: Any, roots: set[str], params: set[str], where: str) -> 
             check_operand(args, roots, params, where)
             return
         least = 1 if name in ("min", "max", "either") else 2
-        fixed = {"if": 3}.get(name, 2)
+        fixed = {"if": 3, "balance_after": 4}.get(name, 2)
         if not isinstance(args, list) or len(args) < least or (name not in ("min", "max", "either") and len(args) != fixed):
             raise ExpressionError(f"{where}: {name} takes a list of {'operands' if least == 1 else 'two operands'}")
         for arg in args:
@@ -189,6 +189,8 @@ class Scope:
                     if value is not MISSING and value is not None:
                         return Decimal(value) if values.is_number(value) else value
                 return MISSING
+            if name == "balance_after":  # [principal, rate, payments (an `all` measure), amount field]
+                return self._balance_after(args)
             if name == "period_start":  # the start of the calendar period containing a time
                 moment_value, every = (self.value(a) for a in args)
                 if moment_value is MISSING:
@@ -239,6 +241,27 @@ class Scope:
             if lhs and self.field is not None and not parts and kind == "ref":
                 return self.field(operand)
         return operand
+
+    def _balance_after(self, args: list[Any]) -> Any:
+        principal, rate, found = (self.value(a) for a in args[:3])
+        # The field is a name (a {parameter} filled in), never a value: a measure of the same name
+        # must not shadow it.
+        field = PATH_PARAM_RE.sub(lambda m: str(self.params[m.group(1)]), args[3]) if isinstance(args[3], str) else args[3]
+        if any(v is MISSING or v is None for v in (principal, rate, found)):
+            return MISSING
+        if not (values.is_number(principal) and values.is_number(rate)):
+            raise ExpressionError(
+                f"balance_after needs a principal and a rate, got {values.display(principal)!r} and {values.display(rate)!r}"
+            )
+        if not isinstance(found, (list, tuple)) or not isinstance(field, str):
+            raise ExpressionError("balance_after needs the events an `all` measure found and the name of their amount field")
+        amounts: list[Decimal] = []
+        for candidate in found:
+            amount = self.lookup(candidate, field)
+            if amount is MISSING or not values.is_number(amount):
+                raise ExpressionError(f"balance_after: a payment has no number in field {field!r}")
+            amounts.append(Decimal(amount))
+        return balance_after(Decimal(principal), Decimal(rate), amounts)
 
     def test(self, cond: Any) -> bool:
         if isinstance(cond, dict):

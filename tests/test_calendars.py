@@ -20,7 +20,7 @@ def plus(text: str, amount: int, unit: str, calendar: str | None = None) -> str:
     return iso_text(add(at(text), Duration(amount, unit), calendar).at)
 
 
-# Day-based units end at the end of the last day (UTC); minutes and hours are exact spans.
+# Day-based units end at the end of the last day (UTC); seconds, minutes and hours are exact spans.
 END = "T23:59:59.999999+00:00"
 
 
@@ -38,6 +38,8 @@ END = "T23:59:59.999999+00:00"
     ("2024-03-01T15:00:00Z", 45, "days", "2024-04-15" + END),      # the hour of the trigger does not matter
     ("2024-06-01T10:00:00Z", 72, "hours", "2024-06-04T10:00:00+00:00"),
     ("2024-06-01T23:59:00Z", 2, "minutes", "2024-06-02T00:01:00+00:00"),
+    ("2018-01-01T16:34:00Z", 10, "seconds", "2018-01-01T16:34:10+00:00"),     # a 10-second delivery schedule
+    ("2024-06-01T23:59:55.5Z", 10, "seconds", "2024-06-02T00:00:05.500000+00:00"),  # across midnight, exact
     ("2024-06-01", 2, "weeks", "2024-06-15" + END),
 ])
 def test_adding_durations(start: str, amount: int, unit: str, expected: str) -> None:
