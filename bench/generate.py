@@ -1,6 +1,6 @@
 """Deterministic, streaming generator of large event logs for contracts/openai-microsoft-2019.yaml.
 
-    python bench/generate.py N OUT.jsonl [--seed 1]
+    python bench/generate.py N OUT.jsonl [--seed 1] [--shape mixed|late-evidence]
 
 Writes exactly N JSON lines (SPEC §5) in time order, from small seeded "stories" around the
 contract's clauses, with about half the events of types no clause addresses (noise):
@@ -18,6 +18,13 @@ contract's clauses, with about half the events of types no clause addresses (noi
 - rare AGI declarations below the threshold or without profits, and one that meets it ~4 weeks
   before the end of the term (so the milestone's effect on other clauses is exercised);
 - addressed types that set off nothing (provider microsoft, restructuring by microsoft).
+
+`--shape late-evidence` writes another log for the same contract, the shape multi-year logs
+have (issue "Scale"): evidence that arrives long after its trigger (disclosures and payments
+months or years late, consents ratifying a restructuring years on), many long-lived consents
+and offers given over the years (approvals without `ref`, offers renewed long before any
+contract), and many correlation keys (providers, products and targets in pools that grow
+faster with N). Its stories span up to three years, so the heap buffers more of the log.
 
 Everything lies in the term 2019-07-22 … 2030-12-31; every `ref` names an event of the log; ids
 are unique; money is always an integer. The output depends only on (N, seed). Memory stays
@@ -71,13 +78,31 @@ NOISE_TYPES = (
     "safety_review", "patent_filing", "customer_contract", "regulatory_inquiry", "earnings_call",
     "research_publication",
 )
+# The late-evidence shape (see the module docstring): consents and offers on their own, too.
+LATE_STORY_WEIGHTS = (
+    ("late_launch", 20),
+    ("late_acquisition", 6),
+    ("late_revenue", 15),
+    ("late_rofr", 30),
+    ("late_offers", 8),
+    ("late_restructuring", 6),
+    ("late_consent", 10),
+    ("amendment", 1),
+    ("fundraising", 2),
+    ("agi", 0.02),
+)
+LATE_SPAN = 3 * 365 * DAY  # how far a late-evidence story reaches before or after its anchor
+SHAPES = ("mixed", "late-evidence")
 OFFSETS = (dt.timezone(dt.timedelta(hours=2)), dt.timezone(dt.timedelta(hours=-7)),
            dt.timezone(dt.timedelta(hours=5, minutes=30)))
 
 
 class Generator:
-    def __init__(self, n: int, seed: int) -> None:
+    def __init__(self, n: int, seed: int, shape: str = "mixed") -> None:
+        if shape not in SHAPES:
+            raise ValueError(f"unknown shape {shape!r} (one of {', '.join(SHAPES)})")
         self.n = n
+        self.shape = shape
         self.rng = random.Random(seed)
         self.next_id = 0
         self.heap: list[tuple[int, int, bytes]] = []
@@ -95,7 +120,16 @@ class Generator:
         self.mean_revenue = max(5_000_000, int(CAP_USD * 5 / (0.85 * reports)))
         self.agi_met_at = EFFECTIVE + int((TERM_END - EFFECTIVE) * 0.993)
         self.agi_met_done = n < 1000
-        kinds, weights = zip(*STORY_WEIGHTS, strict=True)
+        self.look_back = LOOK_BACK
+        story_weights: tuple[tuple[str, float], ...] = STORY_WEIGHTS
+        if shape == "late-evidence":
+            # Keys many and spread out: most providers, products and targets appear a few times.
+            self.providers = max(20, n // 8)
+            self.products = max(20, n // 20)
+            self.targets = max(10, n // 50)
+            self.look_back = LATE_SPAN + 2 * DAY  # a jittered anchor lies up to a day before
+            story_weights = LATE_STORY_WEIGHTS
+        kinds, weights = zip(*story_weights, strict=True)
         self.story_kinds = list(kinds)
         self.story_cum = list(_cumulative(weights))
 
@@ -288,6 +322,106 @@ class Generator:
             fields["verified_by"] = "auditor"
         self.emit(self.jitter(t0), "agi_declaration", OBLIGOR, **fields)
 
+    # -- late-evidence stories -------------------------------------------------------------
+    def late(self) -> int:
+        """A delay (seconds) of up to three years, skewed towards the long end."""
+        return int(LATE_SPAN * (1 - self.rng.random() ** 2)) - self.rng.randrange(DAY)
+
+    def story_late_launch(self, t0: int) -> None:
+        t0 = self.jitter(t0)
+        product = f"model-{self.rng.randrange(self.products)}"
+        kinds = self.kinds()
+        trigger = self.emit(t0, self.rng.choice(("model_release", "product_launch")), OBLIGOR, product=product, ip=kinds)
+        if trigger is not None:
+            self.late_disclosures(trigger, t0, kinds)
+
+    def story_late_acquisition(self, t0: int) -> None:
+        t0 = self.jitter(t0)
+        target = f"company-{self.rng.randrange(self.targets)}"
+        kinds = self.kinds()
+        trigger = self.emit(t0, "acquisition", OBLIGOR, target=target,
+                            amount_usd=self.rng.randrange(1, 20_000) * 1_000_000, ip=kinds)
+        if trigger is None:
+            return
+        self.recent_targets.append(target)
+        del self.recent_targets[:-200]
+        self.late_disclosures(trigger, t0, kinds)
+
+    def late_disclosures(self, trigger: str, t0: int, kinds: list[str]) -> None:
+        """Most disclosures long after the period, some inside it, some never; a few withholdings."""
+        for kind in kinds:
+            roll = self.rng.random()
+            if roll < 0.15:
+                at, what = t0 + self.near(90), "ip_disclosure"
+            elif roll < 0.7:
+                at, what = t0 + 91 * DAY + self.late(), "ip_disclosure"
+            elif roll < 0.78:
+                at, what = t0 + self.late(), "ip_withheld"
+            else:
+                continue
+            extra: dict[str, Any] = {"reason": "strategic"} if what == "ip_withheld" else {}
+            self.emit(at, what, OBLIGOR, to=HOLDER, ref=trigger, ip=[kind], **extra)
+
+    def story_late_revenue(self, t0: int) -> None:
+        t0 = self.jitter(t0)
+        revenue = self.rng.randrange(self.mean_revenue // 2, self.mean_revenue * 3 // 2) // 5 * 5
+        due = revenue // 5
+        report = self.emit(t0, "revenue_report", OBLIGOR, period=f"P{self.next_id}", revenue_usd=revenue)
+        if report is None:
+            return
+        # Instalments spread over the years: a few on time, the rest late or never.
+        left = due
+        for _ in range(self.rng.choice((0, 1, 2, 3, 4))):
+            amount = left if self.rng.random() < 0.3 else left * self.rng.randrange(10, 60) // 100
+            when = t0 + (self.near(45) if self.rng.random() < 0.3 else 46 * DAY + self.late())
+            self.emit(when, "revenue_share_payment", OBLIGOR, to=HOLDER, ref=report, amount_usd=amount)
+            left -= amount
+            if left <= 0:
+                break
+
+    def late_offer(self, provider: str, at: int) -> None:
+        """An offer to the holder, answered (often long after its window) or not."""
+        offer = self.emit(at, "rofr_offer", OBLIGOR, to=HOLDER, provider=provider)
+        answer = self.rng.random()
+        if offer is not None and answer < 0.7:
+            delay = self.rng.randrange(0, 30 * DAY) if answer < 0.35 else self.late()
+            self.emit(at + delay, "rofr_response", HOLDER, ref=offer,
+                      decision="accept" if answer < 0.05 else "decline")
+
+    def story_late_rofr(self, t0: int) -> None:
+        t0 = self.jitter(t0)
+        provider = f"provider-{self.rng.randrange(self.providers)}"
+        if self.rng.random() < 0.8:
+            # Offers given long before the contract, sometimes renewed.
+            for _ in range(self.rng.choice((1, 1, 2, 3))):
+                self.late_offer(provider, t0 - self.late())
+        self.emit(t0, "cloud_contract", OBLIGOR, provider=provider, value_usd=self.rng.randrange(1, 50_000) * 1_000_000)
+
+    def story_late_offers(self, t0: int) -> None:
+        """Offers that no contract follows for years, if ever: held as the latest per provider."""
+        self.late_offer(f"provider-{self.rng.randrange(self.providers)}", self.jitter(t0))
+
+    def story_late_restructuring(self, t0: int) -> None:
+        t0 = self.jitter(t0)
+        actor = OBLIGOR if self.rng.random() < 0.9 else HOLDER
+        act = self.emit(t0, "restructuring", actor, kind=f"reorganisation {self.next_id}")
+        roll = self.rng.random()
+        conditions = ["equity stake agreed"] if self.rng.random() < 0.2 else []
+        if act is None or roll < 0.3:
+            return
+        if roll < 0.6:  # ratified long after, naming the act
+            self.emit(t0 + self.late(), "approval", HOLDER, subject="restructuring", ref=act, conditions=conditions)
+        elif roll < 0.8:  # ratified long after, without ref
+            self.emit(t0 + self.late(), "approval", HOLDER, subject="restructuring", conditions=conditions)
+        else:  # approved in advance, naming the act
+            self.emit(t0 - self.rng.randrange(0, 90) * DAY, "approval", HOLDER, subject="restructuring",
+                      ref=act, conditions=conditions)
+
+    def story_late_consent(self, t0: int) -> None:
+        """A general consent given on its own, years before any act might use it."""
+        conditions = ["equity stake agreed"] if self.rng.random() < 0.2 else []
+        self.emit(self.jitter(t0), "approval", HOLDER, subject="restructuring", conditions=conditions)
+
     def noise_event(self, t0: int) -> None:
         event_type = self.rng.choice(NOISE_TYPES)
         actor = OBLIGOR if self.rng.random() < 0.6 else HOLDER
@@ -300,11 +434,11 @@ class Generator:
     def write(self, out: Any) -> int:
         """Generate and write exactly N lines, in time order; returns the number written."""
         written = 0
-        span = TERM_END - EFFECTIVE - LOOK_BACK - DAY
+        span = TERM_END - EFFECTIVE - self.look_back - DAY
         buffer: list[bytes] = []
         while self.addressed + self.noise < self.n:
             produced = self.addressed + self.noise
-            anchor = EFFECTIVE + LOOK_BACK + span * produced // self.n
+            anchor = EFFECTIVE + self.look_back + span * produced // self.n
             if not self.agi_met_done and anchor >= self.agi_met_at:
                 self.agi_met_done = True
                 self.emit(self.day(anchor), "agi_declaration", OBLIGOR, profits_usd=AGI_USD + 5_000_000_000,
@@ -313,7 +447,7 @@ class Generator:
                 self.noise_event(anchor)
             else:
                 self.story(anchor)
-            horizon = anchor - LOOK_BACK
+            horizon = anchor - self.look_back
             while self.heap and self.heap[0][0] < horizon:
                 buffer.append(heapq.heappop(self.heap)[2])
                 if len(buffer) >= 4096:
@@ -359,10 +493,10 @@ def _cumulative(weights: tuple[float, ...]) -> list[float]:
     return result
 
 
-def generate(n: int, path: Path, seed: int = 1) -> dict[str, Any]:
+def generate(n: int, path: Path, seed: int = 1, shape: str = "mixed") -> dict[str, Any]:
     """Write an N-event log to `path`; returns statistics (counts per type, noise share, seconds)."""
     started = time.perf_counter()
-    gen = Generator(n, seed)
+    gen = Generator(n, seed, shape)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb", buffering=1 << 20) as out:
         written = gen.write(out)
@@ -371,6 +505,7 @@ def generate(n: int, path: Path, seed: int = 1) -> dict[str, Any]:
     return {
         "events": written,
         "seed": seed,
+        "shape": shape,
         "noise_share": gen.noise / max(1, written),
         "types": dict(sorted(gen.counts.items(), key=lambda kv: -kv[1])),
         "seconds": time.perf_counter() - started,
@@ -382,9 +517,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="number of events")
     parser.add_argument("out", type=Path, help="output .jsonl file")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shape", choices=SHAPES, default="mixed", help="which kind of log (default mixed)")
     parser.add_argument("--stats", action="store_true", help="print counts per event type to stderr")
     args = parser.parse_args(argv)
-    stats = generate(args.n, args.out, args.seed)
+    stats = generate(args.n, args.out, args.seed, args.shape)
     print(f"{stats['events']} events → {args.out} in {stats['seconds']:.1f} s "
           f"(noise {stats['noise_share']:.0%})", file=sys.stderr)
     if args.stats:

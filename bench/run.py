@@ -1,9 +1,12 @@
 """Scale benchmark of `contract-check check` (issue "Scale"). One command:
 
     python bench/run.py [--sizes 100000,1000000] [--repeat 3] [--budget 300] [--seed 1]
+                        [--shapes mixed,late-evidence] [--baseline GITREF|DIR] [--code DIR]
 
-For each size N it generates a seeded log (bench/generate.py; cached by N, seed and generator
-version) and runs, --repeat times each, interleaved, each in its own process:
+For each log shape (bench/generate.py --shape: `mixed`, and `late-evidence` — evidence long after
+its trigger, long-lived consents and offers, many correlation keys) and each size N it generates
+a seeded log (cached by shape, N, seed and generator version) and runs, --repeat times each,
+interleaved, each in its own process:
 
 - the checker, end to end: `python -m checker check --contract contracts/openai-microsoft-2019.yaml
   --format json --events LOG`, run from a snapshot of this working tree's checker/, rules/,
@@ -13,6 +16,11 @@ version) and runs, --repeat times each, interleaved, each in its own process:
 - the parse floor: orjson-parse every line of the same file (bench/floor.py parse);
 - the engine floor: parse + bare durable_rules_engine with the checker's rulesets and joins,
   fed only the events some clause addresses (bench/floor.py engine);
+
+- with --baseline, the checker of that git ref (or tree), right after each checker run: its
+  wall time, CPU time and peak RSS, and whether its JSON report is byte-identical (a speed-up
+  measured this way compares two runs under the same load; runs of two separate benchmarks
+  do not compare);
 
 and reports the medians and the ratios checker / parse floor and checker / engine floor. Also
 the cold-start time of the checker on the bundled example (median of 7 runs, after one warm-up
@@ -88,6 +96,8 @@ class Run:
 @dataclass
 class SizeResult:
     n: int
+    shape: str = "mixed"  # the generator's log shape (bench/generate.py --shape)
+    growth: float = DEFAULT_GROWTH  # per-event growth the projection used (for the notes)
     status: str = "measured"  # measured | reduced | projected | failed
     repeats: int = 0
     checker: list[Run] = field(default_factory=list)
@@ -99,6 +109,8 @@ class SizeResult:
     projected_s: float | None = None
     summary: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    baseline: list[Run] = field(default_factory=list)  # the --baseline checker, run alongside
+    differs: int = 0  # runs whose JSON was not byte-identical to the baseline's
 
     @property
     def checker_s(self) -> float:
@@ -144,12 +156,12 @@ def timed(cmd: list[str], cwd: Path = ROOT, timeout: float | None = None) -> Run
 SNAPSHOT_DIRS = ("checker", "rules", "contracts", "examples")
 
 
-def snapshot(dest: Path) -> str:
+def snapshot(dest: Path, source: Path = ROOT) -> str:
     """Copy the checker and its data as they are now, so that every run of this benchmark measures
     the same code even while checker/ is being edited; returns a fingerprint of what was copied."""
     digest = hashlib.sha256()
     for name in SNAPSHOT_DIRS:
-        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(source / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         for file in sorted((dest / name).rglob("*")):
             if file.is_file():
                 digest.update(str(file.relative_to(dest)).encode() + b"\0" + file.read_bytes())
@@ -170,20 +182,22 @@ def check_exit(run: Run, what: str) -> None:
         raise SystemExit(f"bench: {what} exited {run.code} (expected 0 or 1):\n  " + "\n  ".join(tail))
 
 
-def log_path(data_dir: Path, n: int, seed: int) -> Path:
+def log_path(data_dir: Path, n: int, seed: int, shape: str = "mixed") -> Path:
     version = hashlib.sha256(Path(generate.__file__).read_bytes()).hexdigest()[:8]
-    return data_dir / f"events-{n}-s{seed}-{version}.jsonl"
+    # The mixed shape keeps its historic name (logs cached by earlier versions stay findable).
+    kind = "" if shape == "mixed" else f"{shape}-"
+    return data_dir / f"events-{kind}{n}-s{seed}-{version}.jsonl"
 
 
-def ensure_log(data_dir: Path, n: int, seed: int) -> tuple[Path, dict[str, Any]]:
-    path = log_path(data_dir, n, seed)
+def ensure_log(data_dir: Path, n: int, seed: int, shape: str = "mixed") -> tuple[Path, dict[str, Any]]:
+    path = log_path(data_dir, n, seed, shape)
     meta = path.with_suffix(".meta.json")
     if path.exists() and meta.exists():
         stats: dict[str, Any] = orjson.loads(meta.read_bytes())
         return path, {**stats, "cached": True}
-    for old in data_dir.glob(f"events-{n}-s{seed}-*"):
+    for old in data_dir.glob(path.name.rsplit("-", 1)[0] + "-*"):
         old.unlink()
-    stats = generate.generate(n, path, seed)
+    stats = generate.generate(n, path, seed, shape)
     meta.write_bytes(orjson.dumps(stats))
     return path, stats
 
@@ -231,33 +245,50 @@ def fmt_s(value: float | None) -> str:
 def render(results: list[SizeResult], cold: list[float], correctness: list[str], env: dict[str, str],
            elapsed: float, budget: float) -> str:
     out: list[str] = []
-    out.append("| N events | checker wall s (median) | events/s | checker CPU s | peak RSS MB | parse floor s | "
+    out.append("| shape | N events | checker wall s (median) | events/s | checker CPU s | peak RSS MB | parse floor s | "
                "checker ÷ parse | engine floor s | checker ÷ engine | runs |")
-    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         if r.status == "projected":
             if r.projected_s:
-                out.append(f"| {r.n:,} | ~{fmt_s(r.projected_s)} (projected) | ~{r.n / r.projected_s:,.0f} "
+                out.append(f"| {r.shape} | {r.n:,} | ~{fmt_s(r.projected_s)} (projected) | ~{r.n / r.projected_s:,.0f} "
                            "| – | – | – | – | – | – | skipped: over budget |")
             else:
-                out.append(f"| {r.n:,} | – | | | | | | | | skipped |")
+                out.append(f"| {r.shape} | {r.n:,} | – | | | | | | | | skipped |")
             continue
         if r.status == "timed out":
-            out.append(f"| {r.n:,} | > {fmt_s(r.projected_s)} (stopped at the budget) | < {r.n / (r.projected_s or 1):,.0f} "
+            out.append(f"| {r.shape} | {r.n:,} | > {fmt_s(r.projected_s)} (stopped at the budget) "
+                       f"| < {r.n / (r.projected_s or 1):,.0f} "
                        "| – | – | – | – | – | – | not measured |")
             continue
         if r.status == "failed":
-            out.append(f"| {r.n:,} | failed | | | | | | | | {'; '.join(r.notes)} |")
+            out.append(f"| {r.shape} | {r.n:,} | failed | | | | | | | | {'; '.join(r.notes)} |")
             continue
         c = r.checker_s
         p = statistics.median(r.parse) if r.parse else None
         e = statistics.median(r.engine) if r.engine else None
         out.append(
-            f"| {r.n:,} | {fmt_s(c)} | {r.n / c:,.0f} | {fmt_s(r.checker_cpu)} | {r.rss_mb:,.0f} | {fmt_s(p)} | "
+            f"| {r.shape} | {r.n:,} | {fmt_s(c)} | {r.n / c:,.0f} | {fmt_s(r.checker_cpu)} | {r.rss_mb:,.0f} | {fmt_s(p)} | "
             f"{'–' if p is None else f'{c / p:.0f}×'} | {fmt_s(e)} | {'–' if e is None else f'{c / e:.1f}×'} | "
             f"{len(r.checker)}{' (reduced: budget)' if r.status == 'reduced' else ''} |"
         )
     lines = ["\n".join(out), ""]
+    compared = [r for r in results if r.baseline and r.checker]
+    if compared:
+        lines.append("Against the baseline (run alternately with the checker, same logs, same load):")
+        lines.append("")
+        lines.append("| shape | N events | baseline wall s | checker wall s | speed-up | baseline CPU s | checker CPU s | "
+                     "CPU speed-up | baseline events/s | checker events/s | baseline RSS MB | checker RSS MB | JSON |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for r in compared:
+            bw = statistics.median(b.wall for b in r.baseline)
+            bc = statistics.median(b.cpu for b in r.baseline)
+            brss = max(b.rss_kb for b in r.baseline) / 1024
+            same = "byte-identical" if not r.differs else f"DIFFERS in {r.differs} run(s)"
+            lines.append(f"| {r.shape} | {r.n:,} | {fmt_s(bw)} | {fmt_s(r.checker_s)} | {bw / r.checker_s:.2f}× | "
+                         f"{fmt_s(bc)} | {fmt_s(r.checker_cpu)} | {bc / r.checker_cpu:.2f}× | {r.n / bw:,.0f} | "
+                         f"{r.n / r.checker_s:,.0f} | {brss:,.0f} | {r.rss_mb:,.0f} | {same} |")
+        lines.append("")
     if cold:
         lines.append(f"Cold start, `check` on the bundled example ({EXAMPLE}, 50 events): "
                      f"median {statistics.median(cold):.3f} s of {len(cold)} runs "
@@ -272,7 +303,7 @@ def render(results: list[SizeResult], cold: list[float], correctness: list[str],
             continue
         g = r.gen
         made = "cached log" if g.get("cached") else f"log generated in {g.get('seconds', 0):.1f} s"
-        lines.append(f"- N={r.n:,}: {made}, "
+        lines.append(f"- {r.shape} N={r.n:,}: {made}, "
                      f"{g.get('noise_share', 0):.0%} noise; findings {r.summary}; "
                      f"engine floor peak RSS {r.engine_rss_kb / 1024:,.0f} MB; "
                      f"engine floor internals {_rounded(r.engine_detail)}.")
@@ -315,30 +346,56 @@ def main(argv: list[str] | None = None) -> int:
                         help="target seconds for the whole benchmark; sizes that do not fit run fewer times or are "
                              "projected (default 300; 0 = no limit)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shapes", default=",".join(generate.SHAPES),
+                        help=f"comma-separated log shapes (default {','.join(generate.SHAPES)}; see bench/generate.py)")
     parser.add_argument("--cli", help="checker executable to run instead of `python -m checker` (e.g. contract-check)")
     parser.add_argument("--checker-args", default="",
                         help="extra arguments for every checker run, e.g. \"--jobs 2\" (default: none)")
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "contract-check-bench",
                         help="where generated logs are cached")
+    parser.add_argument("--code", type=Path,
+                        help="measure the checker in this tree (with checker/, rules/, contracts/, examples/) "
+                             "instead of this working tree")
+    parser.add_argument("--baseline",
+                        help="also run, alongside every checker run, the checker of this git ref (or tree "
+                             "directory): speed-up, memory, and whether its JSON is byte-identical")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "latest.md")
     args = parser.parse_args(argv)
     args.data_dir = args.data_dir.resolve()
     args.out = args.out.resolve()
     snap = Path(tempfile.mkdtemp(prefix="contract-check-code-"))
+    base = Path(tempfile.mkdtemp(prefix="contract-check-baseline-"))
     try:
+        args.baseline_dir = None if args.baseline is None else baseline_tree(args.baseline, base)
         return bench(args, snap)
     finally:
         shutil.rmtree(snap, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def baseline_tree(ref: str, dest: Path) -> Path:
+    """The baseline checker: a copy of a tree directory, or the files of a git ref."""
+    source = Path(ref)
+    if source.is_dir():
+        snapshot(dest, source.resolve())
+        return dest
+    archive = subprocess.run(["git", "archive", ref, *SNAPSHOT_DIRS], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
 
 
 def bench(args: argparse.Namespace, snap: Path) -> int:
     extra = shlex.split(args.checker_args)
     if args.cli is None:
-        code_dir, fingerprint = snap, snapshot(snap)
+        code_dir, fingerprint = snap, snapshot(snap, args.code.resolve() if args.code else ROOT)
     else:
         code_dir, fingerprint = ROOT, f"installed {args.cli}"
     sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     repeat = max(1, args.repeat)
+    shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+    unknown = [s for s in shapes if s not in generate.SHAPES]
+    if unknown:
+        raise SystemExit(f"bench: unknown shape(s) {unknown} (known: {', '.join(generate.SHAPES)})")
     budget = args.budget
     args.data_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -360,135 +417,151 @@ def bench(args: argparse.Namespace, snap: Path) -> int:
     say(f"cold start median {statistics.median(cold):.3f} s")
 
     results: list[SizeResult] = []
-    previous: tuple[int, float] | None = None  # (n, checker seconds) of the last measured size
-    growth = DEFAULT_GROWTH  # per-event time multiplier per 10× events; re-measured from two sizes
-    measured: list[tuple[SizeResult, Path]] = []
-    for n in sizes:
-        result = SizeResult(n)
-        results.append(result)
-        projected = None
-        if previous is not None:
-            pn, pt = previous
-            scale = n / pn
-            startup = min(statistics.median(cold), pt)  # start-up does not grow with N
-            projected = startup + (pt - startup) * scale * (growth ** max(0.0, _log10(scale)))
-        # One measurement: generation + repeat × (checker + floors).
-        gen_cost = 0 if log_path(args.data_dir, n, args.seed).exists() else n / 80_000
-        if projected is not None:
-            result.projected_s = projected
+    baseline_share = 0.0 if args.baseline_dir is None else 1.5  # the baseline may be slower than the checker
+    for shape in shapes:
+        previous: tuple[int, float] | None = None  # (n, checker seconds) of the last measured size
+        growth = DEFAULT_GROWTH  # per-event time multiplier per 10× events; re-measured from two sizes
+        measured: list[tuple[SizeResult, Path]] = []
+        for n in sizes:
+            result = SizeResult(n, shape=shape)
+            results.append(result)
+            projected = None
+            if previous is not None:
+                pn, pt = previous
+                scale = n / pn
+                startup = min(statistics.median(cold), pt)  # start-up does not grow with N
+                projected = startup + (pt - startup) * scale * (growth ** max(0.0, _log10(scale)))
+            # One measurement: generation + repeat × (checker + floors).
+            gen_cost = 0 if log_path(args.data_dir, n, args.seed, shape).exists() else n / 80_000
+            if projected is not None:
+                result.projected_s = projected
+                result.growth = growth
 
-            def fits(k: int, p: float = projected, g: float = gen_cost) -> bool:
-                return g + k * p * (1 + FLOORS_SHARE) <= remaining()
+                def fits(k: int, p: float = projected, g: float = gen_cost) -> bool:
+                    return g + k * p * (1 + FLOORS_SHARE + baseline_share) <= remaining()
 
-            if not fits(1):
-                result.status = "projected"
-                say(f"N={n:,}: projected {projected:.0f} s per checker run does not fit the remaining "
-                    f"{remaining():.0f} s; skipped")
+                if not fits(1):
+                    result.status = "projected"
+                    say(f"{shape} N={n:,}: projected {projected:.0f} s per checker run does not fit the remaining "
+                        f"{remaining():.0f} s; skipped")
+                    continue
+                k = repeat
+                while k > 1 and not fits(k):
+                    k -= 1
+                if k < repeat:
+                    result.status = "reduced"
+                result.repeats = k
+            else:
+                result.repeats = repeat
+            path, result.gen = ensure_log(args.data_dir, n, args.seed, shape)
+            say(f"{shape} N={n:,}: log {path.name} ready; {result.repeats} run(s)")
+            outputs: set[bytes] = set()
+            for i in range(result.repeats):
+                run = timed(checker_cmd(args.cli, [path], extra), cwd=code_dir, timeout=remaining())
+                if run.timed_out:
+                    say(f"  checker killed at the budget after {run.wall:.0f} s")
+                    result.notes.append(f"a checker run was stopped at the budget after {run.wall:.0f} s "
+                                        f"(so {shape} N={n:,} takes longer than that here)")
+                    result.status = "timed out" if not result.checker else result.status
+                    result.projected_s = max(result.projected_s or 0, run.wall)
+                    break
+                check_exit(run, f"checker on N={n:,}")
+                result.checker.append(run)
+                outputs.add(hashlib.sha256(run.stdout).digest())
+                if args.baseline_dir is not None:
+                    brun = timed(checker_cmd(None, [path], extra), cwd=args.baseline_dir, timeout=remaining())
+                    if not brun.timed_out:
+                        check_exit(brun, f"baseline checker on N={n:,}")
+                        result.baseline.append(brun)
+                        result.differs += brun.stdout != run.stdout
+                        say(f"  baseline {brun.wall:.2f} s, {brun.rss_kb / 1024:.0f} MB, JSON "
+                            f"{'identical' if brun.stdout == run.stdout else 'DIFFERENT'}")
+                        brun.stdout = b""
+                if i:
+                    run.stdout = b""
+                say(f"  checker {run.wall:.2f} s, {run.rss_kb / 1024:.0f} MB, exit {run.code}")
+                prun = timed([sys.executable, str(BENCH / "floor.py"), "parse", str(path)])
+                check_exit(prun, "parse floor")
+                result.parse.append(prun.wall)
+                if run.wall * FLOORS_SHARE > remaining():
+                    say(f"  parse floor {prun.wall:.2f} s; engine floor skipped (budget)")
+                    result.notes.append("engine floor skipped in a run: it would have exceeded the budget")
+                    continue
+                erun = timed([sys.executable, str(BENCH / "floor.py"), "engine", str(path)])
+                check_exit(erun, "engine floor")
+                result.engine.append(erun.wall)
+                result.engine_rss_kb = max(result.engine_rss_kb, erun.rss_kb)
+                result.engine_detail = orjson.loads(erun.stdout)
+                say(f"  parse floor {prun.wall:.2f} s, engine floor {erun.wall:.2f} s")
+            if not result.checker:
                 continue
-            k = repeat
-            while k > 1 and not fits(k):
-                k -= 1
-            if k < repeat:
-                result.status = "reduced"
-            result.repeats = k
-        else:
-            result.repeats = repeat
-        path, result.gen = ensure_log(args.data_dir, n, args.seed)
-        say(f"N={n:,}: log {path.name} ready; {result.repeats} run(s)")
-        outputs: set[bytes] = set()
-        for i in range(result.repeats):
-            run = timed(checker_cmd(args.cli, [path], extra), cwd=code_dir, timeout=remaining())
-            if run.timed_out:
-                say(f"  checker killed at the budget after {run.wall:.0f} s")
-                result.notes.append(f"a checker run was stopped at the budget after {run.wall:.0f} s "
-                                    f"(so N={n:,} takes longer than that here)")
-                result.status = "timed out" if not result.checker else result.status
-                result.projected_s = max(result.projected_s or 0, run.wall)
+            doc = orjson.loads(result.checker[0].stdout)
+            result.summary = doc.get("summary", {})
+            codes = sorted({r.code for r in result.checker})
+            correctness.append(f"{shape} N={n:,}: {len(result.checker)} run(s), exit code(s) {codes} (0/1 expected, never 2/3); "
+                               f"JSON {'byte-identical across runs' if len(outputs) == 1 else 'DIFFERS between runs'}"
+                               f"{'' if len(result.checker) > 1 else ' (one run: not compared)'}.")
+            if len(outputs) != 1 and len(result.checker) > 1:
+                result.notes.append("repeated runs gave different JSON")
+            t = result.checker_s
+            if previous is not None and n > previous[0]:
+                per_prev = previous[1] / previous[0]
+                per_now = t / n
+                decades = _log10(n / previous[0])
+                growth = max(1.0, (per_now / per_prev) ** (1 / decades)) if decades > 0 else growth
+            previous = (n, t)
+            measured.append((result, path))
+
+        # The reordered-input check, on the largest measured size whose extra checker run fits.
+        chosen = None
+        for result, path in reversed(measured):
+            if result.checker_s * 1.2 + result.n / 200_000 <= remaining() or (result, path) == measured[0]:
+                chosen = (result, path)
                 break
-            check_exit(run, f"checker on N={n:,}")
-            result.checker.append(run)
-            outputs.add(hashlib.sha256(run.stdout).digest())
-            if i:
-                run.stdout = b""
-            say(f"  checker {run.wall:.2f} s, {run.rss_kb / 1024:.0f} MB, exit {run.code}")
-            prun = timed([sys.executable, str(BENCH / "floor.py"), "parse", str(path)])
-            check_exit(prun, "parse floor")
-            result.parse.append(prun.wall)
-            if run.wall * FLOORS_SHARE > remaining():
-                say(f"  parse floor {prun.wall:.2f} s; engine floor skipped (budget)")
-                result.notes.append("engine floor skipped in a run: it would have exceeded the budget")
-                continue
-            erun = timed([sys.executable, str(BENCH / "floor.py"), "engine", str(path)])
-            check_exit(erun, "engine floor")
-            result.engine.append(erun.wall)
-            result.engine_rss_kb = max(result.engine_rss_kb, erun.rss_kb)
-            result.engine_detail = orjson.loads(erun.stdout)
-            say(f"  parse floor {prun.wall:.2f} s, engine floor {erun.wall:.2f} s")
-        if not result.checker:
-            continue
-        doc = orjson.loads(result.checker[0].stdout)
-        result.summary = doc.get("summary", {})
-        codes = sorted({r.code for r in result.checker})
-        correctness.append(f"N={n:,}: {len(result.checker)} run(s), exit code(s) {codes} (0/1 expected, never 2/3); "
-                           f"JSON {'byte-identical across runs' if len(outputs) == 1 else 'DIFFERS between runs'}"
-                           f"{'' if len(result.checker) > 1 else ' (one run: not compared)'}.")
-        if len(outputs) != 1 and len(result.checker) > 1:
-            result.notes.append("repeated runs gave different JSON")
-        t = result.checker_s
-        if previous is not None and n > previous[0]:
-            per_prev = previous[1] / previous[0]
-            per_now = t / n
-            decades = _log10(n / previous[0])
-            growth = max(1.0, (per_now / per_prev) ** (1 / decades)) if decades > 0 else growth
-        previous = (n, t)
-        measured.append((result, path))
-
-    # The reordered-input check, on the largest measured size whose extra checker run fits.
-    chosen = None
-    for result, path in reversed(measured):
-        if result.checker_s * 1.2 + result.n / 200_000 <= remaining() or (result, path) == measured[0]:
-            chosen = (result, path)
-            break
-        correctness.append(f"N={result.n:,}: the reordered-input check was not run at this size (its extra "
-                           f"~{result.checker_s:.0f} s run would exceed the budget); it ran at a smaller size.")
-    if chosen is not None:
-        result, path = chosen
-        with tempfile.TemporaryDirectory(dir=args.data_dir) as tmp:
-            parts = reordered(path, Path(tmp))
-            run = timed(checker_cmd(args.cli, parts, extra), cwd=code_dir, timeout=remaining() + 60)
-            if run.timed_out:
-                correctness.append(f"N={result.n:,}: the reordered-input run was stopped at the budget; not compared.")
-                parts = []
-        if parts:
-            check_exit(run, "checker on the reordered log")
-            base = result.checker[0]
-            equal = comparable(run.stdout) == comparable(base.stdout)
-            identical = run.stdout == base.stdout
-            correctness.append(
-                f"N={result.n:,}{' (largest measured)' if result is measured[-1][0] else ''}: "
-                f"same events in another file order (instants reversed, split "
-                f"into two --events files): findings document {'EQUAL' if equal else 'NOT EQUAL'}"
-                f"{' (byte-identical)' if identical else ''}; exit codes {base.code} and {run.code} "
-                f"({'same' if base.code == run.code else 'DIFFERENT'}); reordered run {run.wall:.2f} s.")
-            if not equal:
-                a, b = comparable(base.stdout), comparable(run.stdout)
-                diff = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-                correctness.append(f"  differing keys: {diff}")
-            say(f"reordered run: {'equal' if equal else 'NOT EQUAL'}")
+            correctness.append(f"{shape} N={result.n:,}: the reordered-input check was not run at this size (its extra "
+                               f"~{result.checker_s:.0f} s run would exceed the budget); it ran at a smaller size.")
+        if chosen is not None:
+            result, path = chosen
+            with tempfile.TemporaryDirectory(dir=args.data_dir) as tmp:
+                parts = reordered(path, Path(tmp))
+                run = timed(checker_cmd(args.cli, parts, extra), cwd=code_dir, timeout=remaining() + 60)
+                if run.timed_out:
+                    correctness.append(f"{shape} N={result.n:,}: the reordered-input run was stopped at the budget; "
+                                       "not compared.")
+                    parts = []
+            if parts:
+                check_exit(run, "checker on the reordered log")
+                base = result.checker[0]
+                equal = comparable(run.stdout) == comparable(base.stdout)
+                identical = run.stdout == base.stdout
+                correctness.append(
+                    f"{shape} N={result.n:,}{' (largest measured)' if result is measured[-1][0] else ''}: "
+                    f"same events in another file order (instants reversed, split "
+                    f"into two --events files): findings document {'EQUAL' if equal else 'NOT EQUAL'}"
+                    f"{' (byte-identical)' if identical else ''}; exit codes {base.code} and {run.code} "
+                    f"({'same' if base.code == run.code else 'DIFFERENT'}); reordered run {run.wall:.2f} s.")
+                if not equal:
+                    a, b = comparable(base.stdout), comparable(run.stdout)
+                    diff = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+                    correctness.append(f"  differing keys: {diff}")
+                say(f"reordered run: {'equal' if equal else 'NOT EQUAL'}")
     for r in results:
         if r.status == "timed out":
-            correctness.append(f"N={r.n:,}: the checker run was stopped at the budget after {r.projected_s:.0f} s; "
-                               f"run `python bench/run.py --sizes {r.n} --repeat 1 --budget 0` to measure it.")
+            correctness.append(f"{r.shape} N={r.n:,}: the checker run was stopped at the budget after {r.projected_s:.0f} s; "
+                               f"run `python bench/run.py --shapes {r.shape} --sizes {r.n} --repeat 1 --budget 0` "
+                               "to measure it.")
         if r.status == "projected":
-            correctness.append(f"N={r.n:,}: not run (projected {r.projected_s:.0f} s per checker run, from the "
-                               f"largest measured size, per-event cost growing {growth:.2f}× per 10× events); "
-                               f"run `python bench/run.py --sizes {r.n} --repeat 1 --budget 0` to measure it.")
+            correctness.append(f"{r.shape} N={r.n:,}: not run (projected {r.projected_s:.0f} s per checker run, from the "
+                               f"largest measured size, per-event cost growing {r.growth:.2f}× per 10× events); "
+                               f"run `python bench/run.py --shapes {r.shape} --sizes {r.n} --repeat 1 --budget 0` "
+                               "to measure it.")
 
     env = {
         "python": f"Python {platform.python_version()}",
         "cpus": str(os.cpu_count()),
         "platform": platform.platform(terse=True),
-        "commit": f"{git_commit()}; code snapshot {fingerprint}",
+        "commit": (f"{git_commit() if args.code is None else f'tree {args.code}'}; code snapshot {fingerprint}"
+                   + ("" if args.baseline is None else f"; baseline {args.baseline}")),
         "load": f"{load_before} at start, {_load()} at end",
         "checker": " ".join(["python -m checker" if args.cli is None else args.cli,
                              *checker_cmd(args.cli, [Path("LOG")], extra)[3 if args.cli is None else 1:]]),

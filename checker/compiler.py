@@ -172,6 +172,15 @@ class CompiledObligation:
     # When the duty falls due for a trigger (None: no deadline; judged at the as-of time).
     deadline: Callable[[Event], Deadline | None] | None = None
     has_deadline: bool = False
+    # Whether any evidence joins this obligation: one that joins none never enters the engine.
+    joins: bool = False
+    # Whether, judged open until the as-of time, it may wait outside the engine and join its
+    # evidence again then (checker/clauserun.py): not when a role it joins keeps only the latest
+    # facts, since a fact dropped meanwhile would be missing from that second join.
+    parkable: bool = False
+    # Per (measure, obligation has a `time` attribute): whether its `where` may skip candidates
+    # (checker/measures.py); worked out at the first judgment.
+    plain_where: dict[tuple[str, bool], bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,7 +193,6 @@ class CompiledClause:
     by_type: dict[str, list[FactRole]]
     obligations: list[CompiledObligation]
     ruleset: dict[str, Any]
-    judge_code: int
     display: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     party_names: dict[str, str] = field(default_factory=dict)
@@ -374,6 +382,8 @@ def compile_clause(
             index=ob_index,
             deadline=_deadline(ob, params, contract, clause.id),
             has_deadline=ob.deadline is not None or deadline is not None,
+            joins=bool(ob.evidence),
+            parkable=bool(ob.evidence) and all(roles[r].spec.keep != "latest" for r in ob.evidence),
         )
         obligations.append(compiled)
         for opener in opened_roles(ob):
@@ -394,6 +404,9 @@ def compile_clause(
             ruleset[f"{ob.name}|{evidence_role}"] = {
                 "all": [{"o": {"r": compiled.code}}, {"x": {"$and": terms}}]
             }
+        # Judgments run from a heap in Python and no judge fact is ever asserted, but the rule
+        # stays: without it durable-rules crashed (a segmentation fault in assert_fact, seen when
+        # tests/test_engine_order.py ran with tests/test_jobs.py; cause not found).
         ruleset[f"{ob.name}|judge"] = {
             "all": [{"o": {"r": compiled.code}}, {"j": {"$and": [{"r": judge_code}, {"n": {"o": "n"}}]}}]
         }
@@ -401,5 +414,5 @@ def compile_clause(
     display = {k: names[v] for k, v in params.items() if template.parameters.get(k) and template.parameters[k].type == "party"}
     money = frozenset(str(params[k]) for k, spec in template.parameters.items() if spec.type == "money_field")
     rates = {code: to_decimal(rate) for code, rate in contract.contract.rates.items()}
-    return CompiledClause(index, clause, template, params, roles, by_type, obligations, ruleset, judge_code, display,
+    return CompiledClause(index, clause, template, params, roles, by_type, obligations, ruleset, display,
                           dict(contract.contract.labels), names, money, contract.contract.currency, rates)

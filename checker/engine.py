@@ -43,6 +43,9 @@ class EngineSession:
         self.asserted = 0
         self.actions = 0
         self.draining = False
+        # Only an assertion queues actions (the rules are joins, with no negation): a session
+        # drained since its last assertion has nothing to run, and asking the engine costs a call.
+        self.dirty = False
 
     def assert_fact(self, partition: int, fact: dict[str, Any]) -> dict[str, Any]:
         fact["sid"] = str(partition)
@@ -52,6 +55,7 @@ class EngineSession:
             code = dre.assert_fact(self.handle, orjson.dumps(fact).decode())[0]
             if code in ENGINE_OK:
                 self.asserted += 1
+                self.dirty = True
                 return fact
             if code == ENGINE_UNHANDLED:
                 raise InternalError(f"{self.name}: the engine has no rule for fact {fact}")
@@ -63,7 +67,7 @@ class EngineSession:
     def retract_fact(self, fact: dict[str, Any]) -> None:
         # A retraction drops the actions still queued in its session (measured: a join queued
         # by an earlier assertion never ran), so every queued action runs first.
-        if not self.draining:
+        if not self.draining and self.dirty:
             self.drain()
         code = dre.retract_fact(self.handle, orjson.dumps(fact).decode())[0]
         if code not in ENGINE_OK:
@@ -71,9 +75,13 @@ class EngineSession:
 
     def drain(self) -> None:
         """Run every queued action of every session id, synchronously."""
+        if not self.dirty:
+            return
         self.draining = True
         try:
             self._drain()
+            # An action may assert (none does today); then the loop above has run its joins too.
+            self.dirty = False
         finally:
             self.draining = False
 

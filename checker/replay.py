@@ -12,15 +12,16 @@ from operator import attrgetter
 from typing import Any
 
 from . import values
+from .clauserun import PARTITIONS, ClauseRun, has_effects
 from .compiler import CompiledClause, CompiledObligation, FactRole, Interner, compile_clause, resolve_param
 from .contract_state import ContractState
 from .contracts import LoadedContract
-from .engine import EngineSession
 from .errors import CheckError, InternalError, shorten
 from .events import EventLog, SkippedLine
-from .findings import CheckResult, ClauseInfo, Finding
+from .findings import CheckResult, Finding
 from .models import Event
 from .moments import DAY, MAX_MICROS, micros, micros_of_date
+from .report import build_result
 from .scope import ContractTerm
 from .templates import PARAM_IN_PATH_RE, LoadedTemplate
 from .triggers import check_ids, names_contract_trigger, synthetic_events
@@ -35,79 +36,8 @@ from .verdicts import (
     number_field,
 )
 
-PARTITIONS = 64
 NO_KEY = "\x00no-key"
 PROGRESS_STEP = 10_000
-
-
-class ClauseRun:
-    """One clause's engine session and its open obligations."""
-
-    def __init__(self, compiled: CompiledClause, replay: Replay) -> None:
-        self.compiled = compiled
-        self.replay = replay
-        self.engine = EngineSession(compiled.ruleset, self.on_action, PARTITIONS)
-        self.open: dict[int, Obligation] = {}
-        self.judges: list[tuple[int, int]] = []
-        self.ledger: dict[str, Decimal] = {}
-        # Broadcast facts reach every partition in use, and each partition when it first opens.
-        self.broadcast: list[dict[str, Any]] = []
-        self.in_use: set[int] = set()
-        # Evidence bound to one trigger is retracted once that trigger's obligations all close.
-        self.live: dict[int, int] = {}
-        self.bound: dict[int, list[dict[str, Any]]] = {}
-        # For roles kept `latest`, per correlation key: the facts of the latest instant, and of the
-        # instant before it (an obligation opened at the latest instant may need the latest fact
-        # strictly before it; older facts can never be the last one before any later obligation).
-        self.latest: dict[tuple[int, int], tuple[int, list[dict[str, Any]], list[dict[str, Any]]]] = {}
-        self.has_effects = _has_effects(compiled)
-
-    def on_action(self, rule: str, bindings: dict[str, Any]) -> None:
-        what = rule.partition("|")[2]
-        number = bindings["o"]["n"]
-        ob = self.open.get(number)
-        if ob is None:
-            raise InternalError(f"engine fired {rule} for obligation {number}, which is not open")
-        if what == "judge":
-            self.replay.judge(self, ob, bindings["j"]["t"])
-            return
-        fact = bindings["x"]
-        event = self.replay.by_seq[fact["e"]]
-        item = self.replay.items[fact["m"]] if "m" in fact else None
-        ob.evidence.setdefault(what, []).append((event, item))
-
-    def schedule(self, when: int, number: int) -> None:
-        heapq.heappush(self.judges, (when, number))
-        heapq.heappush(self.replay.wakeups, (when, self.compiled.index))
-
-    def assert_fact(self, partition: int, fact: dict[str, Any]) -> dict[str, Any]:
-        if partition not in self.in_use:
-            self.in_use.add(partition)
-            for shared in self.broadcast:
-                self.engine.assert_fact(partition, dict(shared))
-        return self.engine.assert_fact(partition, fact)
-
-    def assert_evidence(self, role: FactRole, fact: dict[str, Any], code: int, target: int | None) -> None:
-        """One evidence fact in its partition; remembered when bound to a trigger or kept latest."""
-        asserted = self.assert_fact(code % PARTITIONS, fact)
-        if target is not None:
-            self.bound.setdefault(target, []).append(asserted)
-        if role.spec.keep == "latest":
-            instant = asserted["t"]
-            kept = self.latest.get((role.code, code))
-            if kept is None:
-                self.latest[(role.code, code)] = (instant, [asserted], [])
-            elif kept[0] == instant:
-                kept[1].append(asserted)
-            else:
-                for older in kept[2]:
-                    self.engine.retract_fact(older)
-                self.latest[(role.code, code)] = (instant, [asserted], kept[1])
-
-    def assert_broadcast(self, fact: dict[str, Any]) -> None:
-        self.broadcast.append(fact)
-        for partition in sorted(self.in_use):
-            self.engine.assert_fact(partition, dict(fact))
 
 
 class Replay:
@@ -214,8 +144,8 @@ class Replay:
         self.by_id.update((e.id, e) for e in self.synthetic)
         fed = sorted([*in_scope, *self.synthetic, *(e for e in out_of_term if e.seq in self.post_term)],
                      key=lambda e: (e.epoch, e.seq >= first_seq and 0 or 1, e.seq))
-        effects = [c for c in self.clauses if _has_effects(c)]
-        others = [c for c in self.clauses if not _has_effects(c)]
+        effects = [c for c in self.clauses if has_effects(c)]
+        others = [c for c in self.clauses if not has_effects(c)]
         if jobs <= 1 or len(others) < 2 or self.trace is not None:
             self.replay(self.clauses, fed)
         else:
@@ -233,11 +163,12 @@ class Replay:
             for event_type in compiled.by_type:
                 listeners.setdefault(event_type, set()).add(compiled.clause.id)
         mark_unreadable(self.findings, self.log.skipped, listeners)
-        return self.result(in_scope, out_of_term, after)
+        return build_result(self.contract, self.clauses, self.findings, self.log, self.as_of_time,
+                            in_scope, out_of_term, after, self.triggered - self.suppressed)
 
     def replay(self, clauses: list[CompiledClause], in_scope: list[Event]) -> None:
         """Replay `in_scope` (time-ordered) through the engine sessions of `clauses`."""
-        runs = [ClauseRun(c, self) for c in clauses]
+        runs = [ClauseRun(c, self.by_seq, self.items) for c in clauses]
         # Clauses whose verdicts end other clauses go first at each instant.
         order = sorted(runs, key=lambda r: (not r.has_effects, r.compiled.index))
         listeners: dict[str, list[ClauseRun]] = {}
@@ -323,15 +254,16 @@ class Replay:
                 self.run_judges_at(run, when)
 
     def run_judges_at(self, run: ClauseRun, epoch: int) -> None:
+        # Judged straight from the heap, in (time, number) order: a judgment needs no join, so
+        # it costs no engine fact. Every queued join has run (each feed is drained), so the
+        # obligation's evidence is complete up to `epoch`.
         while run.judges and run.judges[0][0] == epoch:
             _, number = heapq.heappop(run.judges)
             ob = run.open.get(number)
-            if ob is None:
-                continue
-            fact = {"r": run.compiled.judge_code, "n": number, "t": epoch}
-            asserted = run.engine.assert_fact(ob.partition, fact)
-            run.engine.drain()
-            run.engine.retract_fact(asserted)
+            if ob is not None:
+                if ob.parked:
+                    run.unpark(ob)
+                self.judge(run, ob, epoch)
 
     def feed(self, run: ClauseRun, group: list[Event], epoch: int) -> None:
         compiled = run.compiled
@@ -427,10 +359,11 @@ class Replay:
         run.live[event.seq] = run.live.get(event.seq, 0) + 1
         self.opened += 1
         self.triggered.add(event.seq)
-        ob.fact = run.assert_fact(ob.partition, fact)
+        if compiled_ob.joins:
+            run.enter(ob)
         first = self.as_of_epoch if deadline is None else min(deadline, self.as_of_epoch)
         # A deadline before the trigger (notice due before an event) is judged at the trigger.
-        run.schedule(max(first, epoch), number)
+        run.schedule(max(first, epoch), number, self.wakeups)
 
     def amount_due(self, run: ClauseRun, compiled_ob: CompiledObligation, event: Event) -> Decimal:
         spec = compiled_ob.spec.amount_due
@@ -468,20 +401,17 @@ class Replay:
             if not row.final and now < self.as_of_epoch:
                 if self.trace is not None:
                     self.trace(Judgment(ob, row, names, now, None))
-                run.schedule(self.as_of_epoch, ob.number)
+                run.schedule(self.as_of_epoch, ob.number, self.wakeups)
+                run.park(ob)
                 return
         finding = make_finding(ob, row, names, now)
         if self.trace is not None:
             self.trace(Judgment(ob, row, names, now, finding))
         self.findings.append(finding)
         del run.open[ob.number]
-        run.engine.retract_fact(ob.fact)
-        trigger = ob.trigger.seq
-        run.live[trigger] -= 1
-        if not run.live[trigger]:
-            del run.live[trigger]
-            for fact in run.bound.pop(trigger, ()):
-                run.engine.retract_fact(fact)
+        if ob.compiled.joins:
+            run.leave(ob)
+        run.close_trigger(ob.trigger.seq)
         if row.power is not None:
             self.findings.append(make_power_finding(ob, row, names, now))
             self.powers += 1
@@ -512,52 +442,6 @@ class Replay:
         ends = [self.state.survives_until(c.id, self.state.end_of_term) for c in self.contract.contract.clauses]
         return max((e for e in ends if e is not None), default=self.state.end_of_term)
 
-    def result(self, in_scope: list[Event], out_of_term: list[Event], after: list[Event]) -> CheckResult:
-        clause_order = {c.clause.id: c.index for c in self.clauses}
-        findings = sorted(self.findings, key=lambda f: f.sort_key(clause_order))
-        cited = {e.seq for f in findings for e in f.events}
-        # An event after the term that a surviving clause read is covered, not out of term.
-        read_after_term = [e for e in out_of_term if e.seq in cited]
-        out_of_term = [e for e in out_of_term if e.seq not in cited]
-        # Report lists: time order, ties by id, so a reordered file gives byte-identical output.
-        listing = attrgetter("time", "id")
-        uncovered = sorted((e for e in in_scope if e.seq not in cited), key=listing)
-        out_of_term = sorted(out_of_term, key=listing)
-        after = sorted(after, key=listing)
-        accounted = len(in_scope) + len(out_of_term) + len(after) + len(read_after_term)
-        if accounted != len(self.log.events) or not self.triggered - self.suppressed <= cited:
-            raise InternalError("event accounting does not balance")
-        ids = [f.id for f in findings]
-        if len(set(ids)) != len(ids):
-            raise InternalError("two findings share an id")
-        exercised = {f.clause for f in findings}
-        return CheckResult(
-            contract_id=self.contract.contract.id,
-            contract_file=str(self.contract.file),
-            event_sources=list(self.log.sources),
-            as_of=self.as_of_time,
-            findings=findings,
-            uncovered=uncovered,
-            out_of_term=out_of_term,
-            after_as_of=after,
-            skipped=[{"file": s.file, "line": s.line, "error": s.error} for s in self.log.skipped],
-            unexercised_clauses=[c.clause.id for c in self.clauses if c.clause.id not in exercised],
-            clauses=[
-                ClauseInfo(
-                    id=c.clause.id, section=c.clause.section, title=c.clause.title, text=c.clause.text,
-                    template=c.template.id, severity=c.clause.severity,
-                    parameters={k: v for k, v in c.params.items() if k != "clause" and not k.startswith("__")},
-                    assumptions={k: p.assumption for k, p in c.clause.parameters.items() if p.assumption},
-                    line=self.contract.clause_line(c.index),
-                )
-                for c in self.clauses
-            ],
-            events=list(self.log.events),
-            contract_title=self.contract.contract.title,
-            effective=self.contract.contract.effective,
-            expires=self.contract.contract.expires,
-        )
-
 
 _ACTIVE: tuple[Replay, list[Event]] | None = None
 
@@ -581,10 +465,6 @@ def _number_problem(event: Event, roles: Sequence[tuple[CompiledClause, FactRole
             except CheckError as exc:
                 return exc.message
     return None
-
-
-def _has_effects(compiled: CompiledClause) -> bool:
-    return any(row.effect for ob in compiled.template.obligations for row in ob.verdicts)
 
 
 def _replay_group(indices: list[int]) -> Any:

@@ -9,7 +9,7 @@ from decimal import Decimal, localcontext
 from string import Template
 from typing import Any
 
-from . import values
+from . import measures, values
 from .compiler import CompiledClause, CompiledObligation, resolve_param
 from .errors import CheckError, shorten
 from .events import parse_time
@@ -39,6 +39,7 @@ class Obligation:
     due: Decimal | None = None
     evidence: dict[str, list[Candidate]] = field(default_factory=dict)
     closed: bool = False
+    parked: bool = False  # out of the engine until its judgment at the as-of time
     deref: Callable[[Any], Event | None] | None = None  # event id → event, for `ref_<field>`
 
     @property
@@ -211,6 +212,21 @@ def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, 
             candidates = ordered[role] = _sorted(ob.evidence.get(role, []))
         if not measure.where:
             chosen = candidates
+        elif _plain(ob, name, measure, names):
+            local = dict(names)
+            current_event: list[Event] = []
+            scope = Scope(params, local, lookup, field=lambda n: _event_attr(current_event[0], n, ob))  # noqa: B023
+
+            def bind(cand: Candidate) -> None:
+                current_event[:] = [cand[0]]  # noqa: B023
+                local["time"], local["id"], local["item"] = cand[0].epoch, cand[0].id, cand[1]  # noqa: B023
+
+            picked = measures.pick(kind, measure.where, candidates, scope, local, bind,
+                                   lambda event, n: _event_attr(event, n, ob))
+            if kind in ("first", "last"):
+                names[name] = picked
+                continue
+            chosen = picked
         else:
             local = dict(names)
             current: list[Event] = []
@@ -250,6 +266,20 @@ def _judge(ob: Obligation, now: int, as_of: int) -> tuple[VerdictRow, dict[str, 
                 ob.trigger.file, ob.trigger.line,
             ) from None
     raise AssertionError("the last verdict row has no conditions")  # guaranteed at load
+
+
+def _plain(ob: Obligation, name: str, measure: MeasureSpec, names: dict[str, Any]) -> bool:
+    """Whether a measure's `where` may skip candidates (checker/measures.py), once per form."""
+    if not measures.FAST:
+        return False
+    has_time = "time" in ob.attributes
+    known = ob.compiled.plain_where.get((name, has_time))
+    if known is None:
+        spec = ob.compiled.spec
+        known = measures.plain(measure.where, {*names, *measures.PER_CANDIDATE}, spec.measures, ob.clause.params,
+                               ob.clause.money_fields, has_time)
+        ob.compiled.plain_where[(name, has_time)] = known
+    return known
 
 
 def make_scope(ob: Obligation, names: dict[str, Any]) -> Scope:
