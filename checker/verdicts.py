@@ -140,13 +140,40 @@ def _event_attr(event: Event, name: str, ob: Obligation) -> Any:
             except ValueError:
                 return MISSING
     if name == "late_by":
-        return "(no deadline)" if ob.deadline is None else span_text(event.epoch - ob.deadline)
+        return "(no deadline)" if ob.deadline is None else lateness_text(event.epoch, ob.deadline)
     if name == "early_by":
-        return "(no deadline)" if ob.deadline is None else span_text(ob.deadline - event.epoch)
+        return "(no deadline)" if ob.deadline is None else earliness_text(event.epoch, ob.deadline)
     value = event.get(name)
     if name in ob.clause.money_fields and values.is_number(value):
         return number_field(event, name, f"clause {ob.clause.clause.id!r}", ob.clause)
     return MISSING if value is None else value
+
+
+def _whole_day(deadline: int) -> bool:
+    """A deadline counted in days ends at the last microsecond of its day (docs/semantics.md)."""
+    return (deadline + 1) % DAY == 0
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+def lateness_text(at: int, deadline: int) -> str:
+    """How late an act is. Against a deadline counted in days, in days as counsel counts them:
+    due on 31 March, done on 15 April (at any hour) is 15 days late, not "14 days and less than
+    a second" after the deadline's last microsecond. Against a deadline in hours or minutes,
+    the exact span."""
+    if _whole_day(deadline) and at > deadline:
+        return _days((at - (deadline + 1)) // DAY + 1)
+    return span_text(at - deadline)
+
+
+def earliness_text(at: int, deadline: int) -> str:
+    """How early an act is; against a deadline counted in days, the days before the due day
+    (done on 1 July, due on 3 July: 2 days early; done on the due day: 0 days)."""
+    if _whole_day(deadline) and at <= deadline:
+        return _days((deadline + 1) // DAY - 1 - at // DAY)
+    return span_text(deadline - at)
 
 
 def span_text(span: int) -> str:
