@@ -6,7 +6,7 @@
 `parse` is the least any reader of the log must do. `engine` is the least a durable-rules based
 checker must do: it parses the log, orders it by time, and asserts into durable_rules_engine
 directly — with no validation, no verdicts, no findings — only the events some clause of
-contracts/openai-microsoft-2019.yaml addresses, as facts of the same shape checker/compiler.py
+contracts/openai-microsoft-2019.yaml addresses, as facts of the same shape checker/language/compiler.py
 generates: one ruleset per clause, one rule per (obligation, evidence role) joining the evidence
 fact to the obligation fact on the partition key `k` (plus the template's extra join
 conditions), 64 session ids per clause, engine ids assigned per sid, strings interned to ints,
@@ -97,7 +97,7 @@ class Clause:
         for t in types:
             self.by_type.setdefault(t, []).append(spec)
             self.opens.setdefault(t, []).append(accepts)
-        # As checker/compiler.py: every obligation has a judge join (never fired here: the floor
+        # As checker/language/compiler.py: every obligation has a judge join (never fired here: the floor
         # retracts obligations at their deadline instead of judging them).
         self.rules[f"{role}|judge"] = {
             "all": [{"o": {"r": self.code(role)}}, {"j": {"$and": [{"r": self.code("judge")}, {"n": {"o": "n"}}]}}]
@@ -162,7 +162,7 @@ class Clause:
 
 
 def build(intern: Interner, by_id: dict[str, dict[str, Any]]) -> list[Clause]:
-    """The six clauses of contracts/openai-microsoft-2019.yaml, as checker/compiler.py shapes them."""
+    """The six clauses of contracts/openai-microsoft-2019.yaml, as checker/language/compiler.py shapes them."""
     def field(name: str) -> Callable[[dict[str, Any], Any], Any]:
         return lambda e, item: e.get(name)
 

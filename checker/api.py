@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .contracts import LoadedContract, load_contract
-from .events import read_events
 from .findings import CheckResult
-from .replay import check
-from .templates import LoadedTemplate, RuleLayers, load_templates
+from .language.contracts import LoadedContract, load_contract
+from .language.templates import LoadedTemplate, RuleLayers, load_templates
+from .read.events import read_events
+from .run.replay import check
 
 PROGRESS_THRESHOLD = 50_000
 
@@ -40,7 +40,7 @@ def run_check(
         gc.freeze()
         if not show_progress or len(log.events) < PROGRESS_THRESHOLD:
             return check(contract, templates, log, as_of, lenient, jobs=jobs)
-        from .progress import replay_progress
+        from .run.progress import replay_progress
 
         with replay_progress(len(log.events), jobs) as advance:
             return check(contract, templates, log, as_of, lenient, jobs=jobs, progress=advance)

@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     try:
         args = build_parser().parse_args(argv)
-        from .workspace import discover
+        from .read.workspace import discover
 
         args.workspace = None if args.command == "init" else discover(args.config, not args.no_config)
         code: int = args.run(args)

@@ -227,7 +227,7 @@ class RuleTemplate(Strict):
 class Event:
     """One validated event of the log; type-specific fields live in `fields`.
 
-    Not a pydantic model on purpose: logs run to millions of lines, and `checker/events.py`
+    Not a pydantic model on purpose: logs run to millions of lines, and `checker/read/events.py`
     validates each record explicitly (with file:line messages) before building one of these;
     pydantic's model_construct alone cost 5 µs and ~1 KB per event.
     """

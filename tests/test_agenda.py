@@ -21,7 +21,8 @@ import icalendar
 import jsonschema
 import pytest
 
-from checker.agenda import (
+from checker.api import load, run_check
+from checker.authoring.agenda import (
     JSON_SCHEMA,
     SCHEMA,
     Agenda,
@@ -31,7 +32,6 @@ from checker.agenda import (
     render_json,
     render_text,
 )
-from checker.api import load, run_check
 from checker.findings import ClauseInfo
 from checker.models import RuleTemplate
 from tests.conftest import EXAMPLE_CONTRACT, EXAMPLE_EVENTS, ROOT

@@ -1,4 +1,4 @@
-"""The instalment balance (`balance_after`) of checker/arithmetic.py and its use in an operand."""
+"""The instalment balance (`balance_after`) of checker/language/arithmetic.py and its use in an operand."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from checker.arithmetic import balance_after
-from checker.expressions import ExpressionError, Scope, check_operand
+from checker.language.arithmetic import balance_after
+from checker.language.expressions import ExpressionError, Scope, check_operand
 
 
 def test_each_step_subtracts_then_adds_a_months_interest_rounded_to_the_cent() -> None:

@@ -1,5 +1,5 @@
 """Calendar arithmetic on its own: month ends, leap years, business days and holidays, periods,
-contract years, offsets across midnight and sub-second edges (checker/calendars.py)."""
+contract years, offsets across midnight and sub-second edges (checker/language/calendars.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from checker.calendars import Duration, add, is_business_day, parse_duration, periods
-from checker.events import parse_time
+from checker.language.calendars import Duration, add, is_business_day, parse_duration, periods
 from checker.moments import iso_text, micros
+from checker.read.events import parse_time
 
 
 def at(text: str) -> int:

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from checker.scenarios import Case, load_scenarios, run_case
-from checker.yamlload import load_yaml
+from checker.authoring.scenarios import Case, load_scenarios, run_case
+from checker.read.yamlload import load_yaml
 from tests.conftest import ROOT
 
 COVERAGE = ROOT / "docs" / "coverage.md"

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from checker.clausediff import judge_terms, terms_of, word_diff
+from checker.authoring.clausediff import judge_terms, terms_of, word_diff
 from checker.cli import main
 from checker.errors import CheckError
-from checker.events import read_events
-from checker.proposals import load_document
-from checker.replay import check
-from checker.templates import load_templates
+from checker.language.proposals import load_document
+from checker.language.templates import load_templates
+from checker.read.events import read_events
+from checker.run.replay import check
 from tests.conftest import EXAMPLE_CONTRACT, EXAMPLE_EVENTS
 from tests.test_lint import PROPOSAL, RULES, proposal_copy
 

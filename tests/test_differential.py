@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from checker.api import load
-from checker.events import EventLog, build_event
-from checker.replay import check
+from checker.read.events import EventLog, build_event
+from checker.run.replay import check
 from tests.conftest import EXAMPLE_CONTRACT
 from tests.oracle.generator import generate_log, shrink
 from tests.oracle.reference import evaluate

@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 
 from checker.api import load
-from checker.events import read_events
-from checker.replay import check
+from checker.read.events import read_events
+from checker.run.replay import check
 from tests.conftest import EXAMPLE_CONTRACT
 from tests.oracle.generator import (
     from_json_line,

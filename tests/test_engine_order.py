@@ -1,6 +1,6 @@
 """The replay's shortcuts change nothing: evidence held back from the engine until its key is
 in use, obligations parked outside the engine until the as-of time, measures that skip
-candidates (checker/clauserun.py, checker/measures.py). Each judgment sees the same evidence,
+candidates (checker/run/clauserun.py, checker/run/measures.py). Each judgment sees the same evidence,
 in the same order, with and without them; and the engine behaves as the shortcuts assume."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 import durable_rules_engine as dre
 import pytest
 
-from checker import clauserun, measures
 from checker.api import load
-from checker.events import EventLog, build_event, read_events
-from checker.output import RenderOptions, render
-from checker.replay import check
-from checker.verdicts import Judgment
+from checker.read.events import EventLog, build_event, read_events
+from checker.report import RenderOptions, render
+from checker.run import clauserun, measures
+from checker.run.replay import check
+from checker.run.verdicts import Judgment
 from tests.conftest import EXAMPLE_CONTRACT
 from tests.oracle.generator import generate_log, generate_mixed_log, generate_subsecond_log
 

@@ -1,5 +1,5 @@
 """durable-rules traps the driver guards against, reproduced on the bare engine and then shown
-harmless through `checker.engine.EngineSession`."""
+harmless through `checker.run.engine.EngineSession`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import durable_rules_engine as dre
 
-from checker.engine import EngineSession
+from checker.run.engine import EngineSession
 
 JOIN = {"j": {"all": [{"o": {"r": 1}}, {"x": {"$and": [{"r": 2}, {"k": {"o": "k"}}]}}]}}
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from checker.api import load
+from checker.authoring.explain import explain, find_trail, render, run_traced
 from checker.cli import main
 from checker.errors import CheckError
-from checker.events import read_events
-from checker.explain import explain, find_trail, render, run_traced
+from checker.read.events import read_events
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [

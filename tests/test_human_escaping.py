@@ -1,7 +1,7 @@
 """Issue 12, class 6: a report for people cannot be forged by the characters of the data.
 
 Decision: every text that comes from the data (ids, names, messages, paths, waiver fields) is
-shown through one function, `checker.output.escape.human`, which turns CR, LF, TAB, the other
+shown through one function, `checker.report.escape.human`, which turns CR, LF, TAB, the other
 C0 controls, DEL, the C1 controls, the Unicode bidirectional controls, U+2028/U+2029 and lone
 surrogates into visible escapes (`\\r`, `\\n`, `\\x1b`, `\\u202e`, ...). Every human format uses
 it: terminal text, Markdown, HTML, JUnit, SARIF message texts, the lint text, and the warnings
@@ -28,12 +28,12 @@ from typing import Any
 import pytest
 from junitparser import JUnitXml
 
+from checker.authoring.lint.evaluate import LintFinding
+from checker.authoring.lint.render import render_sarif, render_text
 from checker.findings import CheckResult, ClauseInfo, Finding
-from checker.lint.evaluate import LintFinding
-from checker.lint.render import render_sarif, render_text
 from checker.models import Event
-from checker.output import RenderOptions, render
-from checker.output.escape import UNSAFE, human, show_decimal, show_int
+from checker.report import RenderOptions, render
+from checker.report.escape import UNSAFE, human, show_decimal, show_int
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = "contracts/openai-microsoft-2019.yaml"

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from checker.api import load
-from checker.events import EventLog, build_event
-from checker.output import RenderOptions, render
-from checker.replay import check
+from checker.read.events import EventLog, build_event
+from checker.report import RenderOptions, render
+from checker.run.replay import check
 from tests.conftest import EXAMPLE_CONTRACT
 from tests.oracle.generator import generate_log
 

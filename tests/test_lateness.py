@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from checker.moments import DAY, micros
-from checker.verdicts import earliness_text, lateness_text
+from checker.run.verdicts import earliness_text, lateness_text
 
 
 def at(text: str) -> int:

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from checker.authoring.lint import default_policy_dirs, lint_file, load_policies
+from checker.authoring.lint.policies import load_policy_file
 from checker.cli import main
 from checker.errors import CheckError
-from checker.lint import default_policy_dirs, lint_file, load_policies
-from checker.lint.policies import load_policy_file
-from checker.templates import load_templates
+from checker.language.templates import load_templates
 from tests.conftest import EXAMPLE_CONTRACT, ROOT
 
 PROPOSAL = ROOT / "contracts" / "proposals" / "2025-restructuring.yaml"
@@ -359,8 +359,8 @@ def test_custom_policy_directory(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_policies_run_through_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    import checker.lint.evaluate as evaluate
-    from checker.engine import EngineSession
+    import checker.authoring.lint.evaluate as evaluate
+    from checker.run.engine import EngineSession
 
     sessions: list[Any] = []
 
@@ -379,7 +379,7 @@ def test_policies_run_through_the_engine(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_the_lint_command_offers_the_formats_lint_renders() -> None:
+    from checker.authoring.lint import render as renderer
     from checker.commands import lint as command
-    from checker.lint import render as renderer
 
     assert command.FORMATS == renderer.FORMATS

@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checker.api import load
-from checker.contracts import coerce
 from checker.errors import CheckError, shorten
-from checker.events import (
+from checker.language.contracts import coerce
+from checker.language.templates import load_templates
+from checker.read.events import (
     MAX_AMOUNT_DIGITS,
     LineError,
     build_event,
@@ -26,8 +27,7 @@ from checker.events import (
     parse_time,
     read_events,
 )
-from checker.templates import load_templates
-from checker.yamlload import load_yaml, position
+from checker.read.yamlload import load_yaml, position
 from tests.conftest import EXAMPLE_CONTRACT, EXAMPLE_EVENTS
 
 BASE = {"id": "e1", "time": "2025-01-21", "type": "cloud_contract", "actor": "openai"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.scenarios import Case, load_scenarios, run_case
+from checker.authoring.scenarios import Case, load_scenarios, run_case
 
 PEERS = Path(__file__).resolve().parent / "peers"
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-import checker.replay
+import checker.run.replay
 from checker.api import load
-from checker.events import read_events
-from checker.progress import replay_progress
-from checker.replay import check
+from checker.read.events import read_events
+from checker.run.progress import replay_progress
+from checker.run.replay import check
 from tests.conftest import EXAMPLE_CONTRACT, EXAMPLE_EVENTS
 
 
 def test_progress_counts_every_replayed_event(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checker.replay, "PROGRESS_STEP", 1)
+    monkeypatch.setattr(checker.run.replay, "PROGRESS_STEP", 1)
     contract, templates = load(EXAMPLE_CONTRACT)
     seen: list[tuple[int, int]] = []
     result = check(contract, templates, read_events([str(EXAMPLE_EVENTS)]), progress=lambda d, t: seen.append((d, t)))

@@ -28,7 +28,7 @@ from checker.api import run_check
 from checker.errors import CheckError
 from checker.findings import CheckResult, ClauseInfo, Finding
 from checker.models import VERDICT_ORDER, Event
-from checker.output import RENDERERS, RenderOptions, render
+from checker.report import RENDERERS, RenderOptions, render
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONTRACT = ROOT / "contracts" / "openai-microsoft-2019.yaml"
@@ -184,10 +184,10 @@ def test_formats_are_registered() -> None:
 
 
 def test_templates_are_jinja_files_with_autoescape() -> None:
-    from checker.output.html import html_environment
-    from checker.output.markdown import md_environment
+    from checker.report.html import html_environment
+    from checker.report.markdown import md_environment
 
-    templates = ROOT / "checker" / "output" / "templates"
+    templates = ROOT / "checker" / "report" / "templates"
     assert (templates / "report.html.j2").is_file() and (templates / "report.md.j2").is_file()
     for env in (html_environment(), md_environment()):
         assert env.autoescape is True
@@ -439,7 +439,7 @@ def test_markdown_escapes_data() -> None:
 
 
 def test_markdown_caps_long_sections_unless_verbose(example_result: CheckResult) -> None:
-    from checker.output.markdown import ROW_LIMIT
+    from checker.report.markdown import ROW_LIMIT
 
     big = big_result(example_result, 2000)
     breaches = big.summary()["breach"]
@@ -722,7 +722,7 @@ def test_every_report_explains_the_reason_codes_it_shows(example_result: CheckRe
 
 
 def test_a_reason_is_explained_by_its_first_verdict_row_or_its_documentation() -> None:
-    from checker.output.html import ReasonNote, reason_docs
+    from checker.report.html import ReasonNote, reason_docs
 
     later = finding("f1", "breach", "Paid on 2024-03-01, after the window (row 4).", [event("e1", "2024-01-02")],
                     reason="late")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from checker.authoring.ruledocs import REGENERATE, generate, render_condition, render_measure, render_operand
 from checker.cli import main
+from checker.language.templates import load_templates
 from checker.models import MeasureSpec
-from checker.ruledocs import REGENERATE, generate, render_condition, render_measure, render_operand
-from checker.templates import load_templates
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "rules.md"
@@ -153,7 +153,7 @@ def test_render_measure_and_operand() -> None:
 
 
 def test_the_rules_command_offers_the_formats_ruledocs_renders() -> None:
-    from checker import ruledocs
+    from checker.authoring import ruledocs
     from checker.commands import rules
 
     assert rules.FORMATS == ruledocs.FORMATS and rules.REGENERATE == ruledocs.REGENERATE

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from checker.authoring.scenarios import load_scenarios, run_case
 from checker.errors import CheckError
-from checker.scenarios import load_scenarios, run_case
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "contracts" / "openai-microsoft-2019.yaml"

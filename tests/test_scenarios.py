@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.scenarios import Case, load_scenarios, run_case
+from checker.authoring.scenarios import Case, load_scenarios, run_case
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 

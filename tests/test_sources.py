@@ -26,8 +26,8 @@ import pytest
 
 from checker.api import run_check
 from checker.errors import CheckError
-from checker.events import parse_time, read_events
-from checker.sources import EventSource
+from checker.read.events import parse_time, read_events
+from checker.read.sources import EventSource
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [

@@ -1,6 +1,6 @@
 """Hostile YAML (issue 12 classes 3 and 11, issue 11 part 6, SPEC §10 "Figures in contract files are exact").
 
-Every YAML file the checker reads goes through checker/yamlload.py; each test states the decision
+Every YAML file the checker reads goes through checker/read/yamlload.py; each test states the decision
 it pins down. Directives are tried on every kind of file through the CLI (in-process), numbers and
 scalars on the loader itself, contract figures on the contract loader.
 """
@@ -22,12 +22,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker import limits, yamlload
+from checker import limits
 from checker.api import load
 from checker.cli import main
-from checker.contracts import coerce, resolve_parameters
 from checker.errors import CheckError
-from checker.yamlload import YamlFloat, load_yaml, plain
+from checker.language.contracts import coerce, resolve_parameters
+from checker.read import yamlload
+from checker.read.yamlload import YamlFloat, load_yaml, plain
 from tests.conftest import EXAMPLE_CONTRACT, EXAMPLE_EVENTS, ROOT
 
 PROPOSAL = ROOT / "contracts" / "proposals" / "2025-restructuring.yaml"

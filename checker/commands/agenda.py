@@ -1,6 +1,6 @@
 """`contract-check agenda`: what's due next — the pending obligations, their due dates and who owes them.
 
-Parses flags, runs the check (checker.api.run_check) and prints the agenda that checker/agenda.py
+Parses flags, runs the check (checker.api.run_check) and prints the agenda that checker/authoring/agenda.py
 builds and renders. Exit 0 when the agenda is written, whatever the findings (the agenda is not
 a gate), 2 on bad usage or bad input.
 """
@@ -45,9 +45,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..agenda import build_agenda, render_ics, render_json, render_json_all, render_text
     from ..api import load, run_check
-    from ..output.escape import human
+    from ..authoring.agenda import build_agenda, render_ics, render_json, render_json_all, render_text
+    from ..report.escape import human
 
     as_of_text = settings.as_of_text(args)
     as_of = None if as_of_text is None else parse_as_of(as_of_text)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheckError
-from ..output.escape import human
+from ..report.escape import human
 from . import settings, write_report
 
 FAIL_LEVELS: dict[str, tuple[str, ...]] = {
@@ -22,7 +22,7 @@ FAIL_LEVELS: dict[str, tuple[str, ...]] = {
 
 
 def parse_as_of(text: str) -> dt.datetime:
-    from ..events import parse_time
+    from ..read.events import parse_time
 
     if text == "today":
         return dt.datetime.now(dt.UTC)
@@ -35,7 +35,7 @@ def parse_as_of(text: str) -> dt.datetime:
 
 
 def add_inputs(parser: argparse.ArgumentParser) -> None:
-    from ..sources import EventsOption
+    from ..read.sources import EventsOption
 
     parser.add_argument("--contract", type=Path,
                         help="contract YAML file (default in a workspace: every contract of its config)")
@@ -70,7 +70,7 @@ def _jobs(text: str) -> int:
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    from ..output import FORMATS
+    from ..report import FORMATS
 
     parser: argparse.ArgumentParser = sub.add_parser(
         "check", help="replay an event log and judge every obligation it sets off")
@@ -88,7 +88,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..api import run_check
-    from ..output import RenderOptions, render
+    from ..report import RenderOptions, render
 
     as_of_text = settings.as_of_text(args)
     as_of = None if as_of_text is None else parse_as_of(as_of_text)
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     waivers = None
     waivers_file = settings.waivers_file(args)
     if waivers_file is not None:
-        from ..waivers import check_waiver_targets, load_waivers
+        from ..authoring.waivers import check_waiver_targets, load_waivers
 
         waivers = load_waivers(waivers_file)
         check_waiver_targets(waivers)
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_check(contract, settings.event_logs(args, contract), as_of, rules, args.lenient, args.jobs,
                            show_progress=sys.stderr.isatty())
         if waivers is not None:
-            from ..waivers import apply_waivers, waiver_notes
+            from ..authoring.waivers import apply_waivers, waiver_notes
 
             apply_waivers(result, waivers)
             for note in waiver_notes(result):
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if args.contract is not None:
         report = render(args.format, results[0], options)
     else:
-        from ..output.workspace import render_workspace
+        from ..report.workspace import render_workspace
 
         report = render_workspace(args.format, results, options)
     write_report(report, args.output)

@@ -15,11 +15,11 @@ from typing import Any
 
 import orjson
 
-from ..clausediff import ContractDiff, Held, Period, TermChange, jsonable
+from ..authoring.clausediff import ContractDiff, Held, Period, TermChange, jsonable
 from ..errors import CheckError
 from ..findings import Finding
 from ..models import VERDICT_ORDER
-from ..output.escape import human
+from ..report.escape import human
 from . import settings, write_report
 from .check import FAIL_LEVELS, add_rules_option
 
@@ -50,10 +50,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..clausediff import Judged, Terms, diff_contracts, judge_terms, terms_of
-    from ..events import read_events
-    from ..proposals import WORKING_TREE, Source, load_document
-    from ..templates import load_templates
+    from ..authoring.clausediff import Judged, Terms, diff_contracts, judge_terms, terms_of
+    from ..language.proposals import WORKING_TREE, Source, load_document
+    from ..language.templates import load_templates
+    from ..read.events import read_events
     from .check import parse_as_of
 
     files: list[Path] = args.files
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise CheckError(f"diff takes OLD NEW (two files), got {len(files)}; use --against REV to diff files with git")
     fail_on = settings.fail_on(args, "breach")
     if args.against is not None and args.skip_non_contracts:
-        from ..proposals import is_contract_document
+        from ..language.proposals import is_contract_document
 
         files = [f for f in files if is_contract_document(f)]
         if not files:
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _event_logs(args: argparse.Namespace, files: list[Path], templates: dict[str, Any]) -> list[str]:
     """--events, else the workspace's logs of the contract the files are (or amend)."""
-    from ..proposals import load_document
+    from ..language.proposals import load_document
 
     if args.events or settings.workspace(args) is None:
         return settings.event_logs(args, None)

@@ -26,8 +26,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..api import load
-    from ..events import read_events
-    from ..explain import explain, find_trail, render, run_traced
+    from ..authoring.explain import explain, find_trail, render, run_traced
+    from ..read.events import read_events
     from . import settings
     from .check import parse_as_of
 

@@ -20,7 +20,7 @@ FAIL_LEVELS: dict[str, tuple[str, ...]] = {
 
 
 # Literal here so that building the parser imports nothing heavy (start-up time);
-# tests/test_lint.py checks it matches checker/lint/render.py.
+# tests/test_lint.py checks it matches checker/authoring/lint/render.py.
 FORMATS = ("text", "json", "sarif")
 
 
@@ -46,9 +46,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..lint import LOADER_DOC, LOADER_POLICY, LOADER_TITLE, default_policy_dirs, lint_file, load_policies
-    from ..lint.render import policy_rules, render_json, render_sarif, render_text
-    from ..templates import load_templates
+    from ..authoring.lint import LOADER_DOC, LOADER_POLICY, LOADER_TITLE, default_policy_dirs, lint_file, load_policies
+    from ..authoring.lint.render import policy_rules, render_json, render_sarif, render_text
+    from ..language.templates import load_templates
 
     rules = settings.rule_layers(args)
     templates = load_templates(rules)
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 def _files(args: argparse.Namespace) -> list[str]:
     """The files to lint: as given (minus non-contract YAML with --skip-non-contracts), else
     every YAML file under the workspace's contract paths."""
-    from ..proposals import is_contract_document
+    from ..language.proposals import is_contract_document
 
     given: list[Path] = args.files
     if not given:

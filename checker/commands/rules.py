@@ -11,7 +11,7 @@ from . import settings
 from .check import add_rules_option
 
 # Literal here so that building the parser imports nothing heavy (start-up time);
-# tests/test_ruledocs.py checks they match checker/ruledocs.py.
+# tests/test_ruledocs.py checks they match checker/authoring/ruledocs.py.
 FORMATS = ("text", "md")
 REGENERATE = "python -m checker --no-config rules --format md > docs/rules.md"
 
@@ -30,7 +30,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..ruledocs import generate
+    from ..authoring.ruledocs import generate
 
     sys.stdout.write(generate(args.format, settings.rule_layers(args), settings.policy_folders(args)))
     return 0

@@ -1,6 +1,6 @@
 """What a command runs with: its command-line options first, then the workspace config, then defaults.
 
-Every command gets `args.workspace` (checker/workspace.py; None outside a workspace or with
+Every command gets `args.workspace` (checker/read/workspace.py; None outside a workspace or with
 --no-config). The helpers here are the one place that decides which source wins, so `check`,
 `agenda`, `lint`, `diff`, `test`, `explain` and `rules` agree.
 """
@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import CheckError
-from ..workspace import Workspace
+from ..read.workspace import Workspace
 
 
 def workspace(args: argparse.Namespace) -> Workspace | None:
@@ -51,7 +51,7 @@ def event_logs(args: argparse.Namespace, contract: Path | None) -> list[str]:
     if ws is None:
         raise CheckError("--events is required (or run inside a workspace whose config names the event logs: "
                          "see `contract-check init`)")
-    from ..sources import bind
+    from ..read.sources import bind
 
     logs = ws.events_for(contract) if contract is not None else list(ws.events)
     if not logs:

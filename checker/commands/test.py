@@ -30,7 +30,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scenarios import SCHEMA, load_scenarios, row_coverage, run_case
+    from ..authoring.scenarios import SCHEMA, load_scenarios, row_coverage, run_case
 
     ws = settings.workspace(args)
     paths: list[Path] = args.paths or (list(ws.scenarios) if ws is not None and ws.scenarios else [DEFAULT_PATH])
