@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from .run.replay import check
 PROGRESS_THRESHOLD = 50_000
 
 
-def load(contract_file: Path, rules_dir: RuleLayers = None) -> tuple[LoadedContract, dict[str, LoadedTemplate]]:
+def load(contract_file: Path, rules_dir: RuleLayers = None) -> tuple[LoadedContract, Mapping[str, LoadedTemplate]]:
     templates = load_templates(rules_dir)
     return load_contract(contract_file, templates), templates
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -127,7 +128,7 @@ def jsonable(value: Any) -> Any:
 # --- terms ------------------------------------------------------------------------------------
 
 
-def _parameters(loaded: LoadedContract, templates: dict[str, LoadedTemplate]) -> dict[str, dict[str, Any]]:
+def _parameters(loaded: LoadedContract, templates: Mapping[str, LoadedTemplate]) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {}
     for index, clause in enumerate(loaded.contract.clauses):
         resolved = resolve_parameters(loaded, index, clause, templates[clause.template])
@@ -135,7 +136,7 @@ def _parameters(loaded: LoadedContract, templates: dict[str, LoadedTemplate]) ->
     return values
 
 
-def diff_terms(old: LoadedContract | None, new: LoadedContract, templates: dict[str, LoadedTemplate]) -> list[TermChange]:
+def diff_terms(old: LoadedContract | None, new: LoadedContract, templates: Mapping[str, LoadedTemplate]) -> list[TermChange]:
     """Clause-level changes from `old` to `new` (every clause is added when there is no old contract)."""
     n = new.contract
     if old is None:
@@ -262,7 +263,7 @@ class _Trace:
 
 
 def judge_terms(
-    terms: Terms, templates: dict[str, LoadedTemplate], log: EventLog, as_of: dt.datetime | None
+    terms: Terms, templates: Mapping[str, LoadedTemplate], log: EventLog, as_of: dt.datetime | None
 ) -> Judged:
     """Check `log` under `terms`: an obligation set off before the amendment's effective date is
     judged under the contract it amends, one set off on or after it under the amended contract.
@@ -510,7 +511,7 @@ class ContractDiff:
 
 
 def diff_contracts(
-    old: Judged | None, new: Judged, templates: dict[str, LoadedTemplate],
+    old: Judged | None, new: Judged, templates: Mapping[str, LoadedTemplate],
 ) -> ContractDiff:
     old_result = None if old is None else old.result
     verdicts, unchanged = diff_verdicts(old_result, new.result)

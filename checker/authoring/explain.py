@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -61,7 +62,7 @@ class Trail:
 
 def run_traced(
     contract: LoadedContract,
-    templates: dict[str, LoadedTemplate],
+    templates: Mapping[str, LoadedTemplate],
     log: EventLog,
     as_of: dt.datetime | None = None,
     lenient: bool = False,
@@ -340,7 +341,9 @@ def _amount_due(ob: Obligation) -> dict[str, Any] | None:
     return doc
 
 
-def explain(trail: Trail, result: CheckResult, contract: LoadedContract, templates: dict[str, LoadedTemplate]) -> dict[str, Any]:
+def explain(
+    trail: Trail, result: CheckResult, contract: LoadedContract, templates: Mapping[str, LoadedTemplate],
+) -> dict[str, Any]:
     """The explanation document of one finding (JSON-ready; `render_text` prints it)."""
     j = trail.final
     f, ob, row, names = trail.finding, j.obligation, j.row, j.names

@@ -8,7 +8,7 @@ explanation. `generate(fmt)` gives the whole catalogue as plain text or Markdown
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -253,7 +253,7 @@ def _obligation_md(t: RuleTemplate, ob: ObligationSpec) -> list[str]:
     return out + [""]
 
 
-def render_md(templates: dict[str, LoadedTemplate], policies: list[PolicyDoc]) -> str:
+def render_md(templates: Mapping[str, LoadedTemplate], policies: list[PolicyDoc]) -> str:
     out = [
         "# Rule templates",
         "",
@@ -308,7 +308,7 @@ def _policy_origin(policy: PolicyDoc) -> str:
     return f"rules/{policy.file}" if policy.bundled else policy.file
 
 
-def render_text(templates: dict[str, LoadedTemplate], policies: list[PolicyDoc]) -> str:
+def render_text(templates: Mapping[str, LoadedTemplate], policies: list[PolicyDoc]) -> str:
     out: list[str] = []
     for tid in sorted(templates):
         t = templates[tid].template

@@ -19,7 +19,7 @@ returns a `CaseResult` whose `lines` put what was expected and what was found si
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -168,10 +168,10 @@ def _ids(ids: Sequence[str] | None) -> str:
     return "*" if ids is None else "[" + ", ".join(ids) + "]"
 
 
-_CONTRACTS: dict[tuple[Path, int, tuple[Path, ...]], tuple[LoadedContract, dict[str, LoadedTemplate]]] = {}
+_CONTRACTS: dict[tuple[Path, int, tuple[Path, ...]], tuple[LoadedContract, Mapping[str, LoadedTemplate]]] = {}
 
 
-def load_contract(path: Path, rules: tuple[Path, ...] = ()) -> tuple[LoadedContract, dict[str, LoadedTemplate]]:
+def load_contract(path: Path, rules: tuple[Path, ...] = ()) -> tuple[LoadedContract, Mapping[str, LoadedTemplate]]:
     """The contract and its rule templates (bundled, then `rules` over them), loaded once per file version."""
     try:
         key = (path.resolve(), path.stat().st_mtime_ns, rules)

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         result = run_check(contract_file, settings.event_logs(args, contract_file), as_of, rules, args.lenient,
                            args.jobs, show_progress=sys.stderr.isatty())
         agendas.append(build_agenda(result, list(contract.contract.parties),
-                                    {name: t.template for name, t in templates.items()}, args.days))
+                                    {c.template: templates[c.template].template for c in contract.contract.clauses}, args.days))
         for s in result.skipped:
             print(f"contract-check: skipped unreadable line {human(s['file'])}:{human(s['line'])}: {human(s['error'])}",
                   file=sys.stderr)

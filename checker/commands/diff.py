@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 
-def _event_logs(args: argparse.Namespace, files: list[Path], templates: dict[str, Any]) -> list[str]:
+def _event_logs(args: argparse.Namespace, files: list[Path], templates: Mapping[str, Any]) -> list[str]:
     """--events, else the workspace's logs of the contract the files are (or amend)."""
     from ..language.proposals import load_document
 

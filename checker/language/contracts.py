@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -56,13 +57,13 @@ def parse_contract_tree(file: Path, tree: Any) -> LoadedContract:
     return LoadedContract(contract, file, tree)
 
 
-def load_contract(file: Path, templates: dict[str, LoadedTemplate]) -> LoadedContract:
+def load_contract(file: Path, templates: Mapping[str, LoadedTemplate]) -> LoadedContract:
     loaded = parse_contract_tree(file, load_yaml(file))
     check_contract(loaded, templates)
     return loaded
 
 
-def check_contract(loaded: LoadedContract, templates: dict[str, LoadedTemplate]) -> None:
+def check_contract(loaded: LoadedContract, templates: Mapping[str, LoadedTemplate]) -> None:
     """References and parameters: every clause names a template and fills it correctly."""
     c = loaded.contract
     for name, day in (("effective", c.effective), ("expires", c.expires)):
@@ -97,11 +98,12 @@ def check_contract(loaded: LoadedContract, templates: dict[str, LoadedTemplate])
             raise loaded.fail(("contract", "clauses", index, "id"),
                               f"clause id {clause.id!r} is used twice (first at clause {seen[clause.id] + 1})")
         seen[clause.id] = index
-    obligation_templates = sorted(t for t, loaded_t in templates.items() if loaded_t.template.kind == "obligation")
     for index, clause in enumerate(c.clauses):
         if clause.template not in templates:
+            # Only here are all templates read: the message lists the ones a clause may name.
+            known = sorted(t for t, loaded_t in templates.items() if loaded_t.template.kind == "obligation")
             raise loaded.fail(("contract", "clauses", index, "template"),
-                              f"unknown rule template {clause.template!r}; known: {', '.join(obligation_templates)}")
+                              f"unknown rule template {clause.template!r}; known: {', '.join(known)}")
         template = templates[clause.template].template
         if template.kind != "obligation":
             raise loaded.fail(("contract", "clauses", index, "template"),

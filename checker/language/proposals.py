@@ -23,6 +23,7 @@ import datetime as dt
 import os
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -312,7 +313,7 @@ def is_contract_document(path: Path) -> bool:
 
 
 def load_document(
-    path: Path, templates: dict[str, LoadedTemplate], source: Source = WORKING_TREE, validate: bool = True
+    path: Path, templates: Mapping[str, LoadedTemplate], source: Source = WORKING_TREE, validate: bool = True
 ) -> Document:
     """A contract or proposal file as the contract it stands for; validated unless `validate` is false."""
     tree = source.load(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import CheckError
@@ -22,7 +23,7 @@ def _epoch(value: Any) -> Any:
 
 
 class ContractTerm:
-    def __init__(self, contract: LoadedContract, templates: dict[str, LoadedTemplate]) -> None:
+    def __init__(self, contract: LoadedContract, templates: Mapping[str, LoadedTemplate]) -> None:
         if TERM_TEMPLATE not in templates:
             raise CheckError(f"the rule template {TERM_TEMPLATE!r} is missing from rules/")
         template = templates[TERM_TEMPLATE].template

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -321,33 +321,51 @@ def bundled_rules_dir() -> Path:
 RuleLayers = Sequence[Path] | Path | None
 
 
-def load_templates(layers: RuleLayers = None) -> dict[str, LoadedTemplate]:
+def load_templates(layers: RuleLayers = None) -> Templates:
     """The bundled templates, then each folder of `layers` over them: a template whose id is
-    already known replaces it (a team's own version), a new id adds one. Within one folder an id
-    must be unique and match its file name."""
+    already known replaces it (a team's own version), a new id adds one. The id of a template
+    is its file name; a template is read and checked when first used (reading all of them on
+    every run would double the start-up time of a check that uses three)."""
     bundled = bundled_rules_dir()
-    found = _load_folder(bundled)
+    files = _files_of(bundled)
     folders = [layers] if isinstance(layers, Path) else list(layers or ())
     for folder in dict.fromkeys(folders):
         if not folder.is_dir():
             raise CheckError("rule-template folder not found", folder)
         if folder.resolve() == bundled.resolve():
             continue
-        found.update(_load_folder(folder))
-    return found
+        files.update(_files_of(folder))
+    return Templates(files)
 
 
-def _load_folder(folder: Path) -> dict[str, LoadedTemplate]:
-    found: dict[str, LoadedTemplate] = {}
-    for file in sorted(folder.glob("*.yaml")):
-        loaded = load_template(file)
-        tid = loaded.template.id
-        if tid in found:
-            raise CheckError(f"template id {tid!r} is also defined in {found[tid].file}", file, 1, 1)
-        if file.stem != tid:
-            raise _fail(loaded, ("id",), f"template id {tid!r} must match the file name {file.stem!r}")
-        found[tid] = loaded
-    return found
+def _files_of(folder: Path) -> dict[str, Path]:
+    return {file.stem: file for file in sorted(folder.glob("*.yaml"))}
+
+
+class Templates(Mapping[str, LoadedTemplate]):
+    """Template id → the loaded template, read from its file on first access."""
+
+    def __init__(self, files: dict[str, Path]) -> None:
+        self._files = dict(sorted(files.items()))
+        self._loaded: dict[str, LoadedTemplate] = {}
+
+    def __getitem__(self, tid: str) -> LoadedTemplate:
+        if tid not in self._loaded:
+            file = self._files[tid]  # KeyError for an unknown id, as a dict
+            loaded = load_template(file)
+            if loaded.template.id != file.stem:
+                raise _fail(loaded, ("id",), f"template id {loaded.template.id!r} must match the file name {file.stem!r}")
+            self._loaded[tid] = loaded
+        return self._loaded[tid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __contains__(self, tid: object) -> bool:
+        return tid in self._files
 
 
 def is_bundled(loaded: LoadedTemplate) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, localcontext
 from itertools import groupby
 from operator import attrgetter
@@ -44,7 +44,7 @@ class Replay:
     def __init__(
         self,
         contract: LoadedContract,
-        templates: dict[str, LoadedTemplate],
+        templates: Mapping[str, LoadedTemplate],
         log: EventLog,
         as_of: dt.datetime | None,
         lenient: bool = False,
@@ -483,7 +483,7 @@ def _replay_group(indices: list[int]) -> Any:
 
 def check(
     contract: LoadedContract,
-    templates: dict[str, LoadedTemplate],
+    templates: Mapping[str, LoadedTemplate],
     log: EventLog,
     as_of: dt.datetime | None = None,
     lenient: bool = False,

@@ -6,6 +6,7 @@ evaluated by the engine → findings placed at file:line:col.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from ...errors import CheckError
@@ -30,7 +31,7 @@ LOADER_DOC = (
 
 
 def lint_file(
-    path: Path, templates: dict[str, LoadedTemplate], policies: list[Policy], source: Source = WORKING_TREE
+    path: Path, templates: Mapping[str, LoadedTemplate], policies: list[Policy], source: Source = WORKING_TREE
 ) -> list[LintFinding]:
     """The findings of one contract or proposal file, sorted by place; CheckError if it cannot be read."""
     doc = load_document(path, templates, source, validate=False)

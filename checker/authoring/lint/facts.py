@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -128,7 +129,7 @@ def _token(name: str) -> str:
 class FactBuilder:
     """Facts of one document: its contract (amended, for a proposal) and what the proposal adds."""
 
-    def __init__(self, doc: Document, templates: dict[str, LoadedTemplate]) -> None:
+    def __init__(self, doc: Document, templates: Mapping[str, LoadedTemplate]) -> None:
         self.doc = doc
         self.contract: Contract = doc.loaded.contract
         self.templates = templates
@@ -241,5 +242,5 @@ class FactBuilder:
         return (*loc, "value") if isinstance(node, dict) and "value" in node else loc
 
 
-def make_facts(doc: Document, templates: dict[str, LoadedTemplate]) -> list[Fact]:
+def make_facts(doc: Document, templates: Mapping[str, LoadedTemplate]) -> list[Fact]:
     return FactBuilder(doc, templates).build()
