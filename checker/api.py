@@ -17,8 +17,13 @@ from .run.replay import check
 PROGRESS_THRESHOLD = 50_000
 
 
-def load(contract_file: Path, rules_dir: RuleLayers = None) -> tuple[LoadedContract, Mapping[str, LoadedTemplate]]:
-    templates = load_templates(rules_dir)
+def load(
+    contract_file: Path, rules_dir: RuleLayers = None, templates: Mapping[str, LoadedTemplate] | None = None,
+) -> tuple[LoadedContract, Mapping[str, LoadedTemplate]]:
+    """A contract and the templates it is checked with: `templates` when the caller already has
+    them (a workspace reads each template once for all its contracts), else those of `rules_dir`."""
+    if templates is None:
+        templates = load_templates(rules_dir)
     return load_contract(contract_file, templates), templates
 
 
@@ -32,8 +37,25 @@ def run_check(
     show_progress: bool = False,
     events_table: str | None = None,
     events_query: str | None = None,
+    templates: Mapping[str, LoadedTemplate] | None = None,
 ) -> CheckResult:
-    contract, templates = load(contract_file, rules_dir)
+    contract, templates = load(contract_file, rules_dir, templates)
+    return check_loaded(contract, templates, event_files, as_of, lenient, jobs, show_progress,
+                        events_table, events_query)
+
+
+def check_loaded(
+    contract: LoadedContract,
+    templates: Mapping[str, LoadedTemplate],
+    event_files: list[str],
+    as_of: dt.datetime | None = None,
+    lenient: bool = False,
+    jobs: int = 1,
+    show_progress: bool = False,
+    events_table: str | None = None,
+    events_query: str | None = None,
+) -> CheckResult:
+    """Read the event logs and replay them against a contract already loaded."""
     with few_collections():
         log = read_events(event_files, lenient=lenient, table=events_table, query=events_query)
         # The events live until the end of the run: keep the collector from rescanning them.

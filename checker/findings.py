@@ -22,6 +22,14 @@ def iso(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(dt.UTC).isoformat()
 
 
+# --fail-on of `check` and `diff`: the verdicts that fail the gate at each level.
+FAIL_LEVELS: dict[str, tuple[str, ...]] = {
+    "breach": ("breach",),
+    "grey": ("breach", "grey"),
+    "pending": ("breach", "grey", "pending"),
+    "never": (),
+}
+
 @dataclass
 class Finding:
     id: str

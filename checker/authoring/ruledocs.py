@@ -17,6 +17,7 @@ from ..errors import CheckError
 from ..language.templates import LoadedTemplate, RuleLayers, bundled_rules_dir, is_bundled, load_templates
 from ..models import FactSpec, MeasureSpec, ObligationSpec, RuleTemplate
 from ..read.yamlload import load_yaml, plain
+from .lint.policies import default_policy_dirs
 
 REGENERATE = "python -m checker --no-config rules --format md > docs/rules.md"
 OPERATORS = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥", "in": "in", "not in": "not in"}
@@ -155,24 +156,16 @@ def _policy(entry: Any, file: Path) -> PolicyDoc:
     for check in entry.get("checks") or []:
         if isinstance(check, dict) and isinstance(check.get("message"), str) and check["message"] not in messages:
             messages.append(check["message"])
+    bundled = file.resolve().parent.parent == bundled_rules_dir()
     return PolicyDoc(
         id=entry["id"],
         title=_one_line(str(entry.get("title", ""))),
         severity=str(entry.get("severity", "")),
         doc=_one_line(str(entry.get("doc", ""))),
         messages=tuple(_one_line(m) for m in messages),
-        file=f"policies/{file.name}" if file.resolve().parent.parent == bundled_rules_dir() else str(file),
-        bundled=file.resolve().parent.parent == bundled_rules_dir(),
+        file=f"policies/{file.name}" if bundled else str(file),
+        bundled=bundled,
     )
-
-
-def load_policies(rules_dir: Path) -> list[PolicyDoc]:
-    """Term policies, if the rules directory has a policies/ folder, read as plain YAML.
-
-    A file holds one policy, a list of them, or `policies: [...]`; of each we show its id, title,
-    severity, doc and the messages it can report (its own `message`, and each check's).
-    """
-    return _policies_in(rules_dir / "policies")
 
 
 def layered_policies(folders: Sequence[Path]) -> list[PolicyDoc]:
@@ -185,6 +178,11 @@ def layered_policies(folders: Sequence[Path]) -> list[PolicyDoc]:
 
 
 def _policies_in(folder: Path) -> list[PolicyDoc]:
+    """The term policies of a folder, read as plain YAML (none when it does not exist).
+
+    A file holds one policy, a list of them, or `policies: [...]`; of each we show its id, title,
+    severity, doc and the messages it can report (its own `message`, and each check's).
+    """
     if not folder.is_dir():
         return []
     found: list[PolicyDoc] = []
@@ -353,8 +351,7 @@ def generate(fmt: str = "md", rules_dir: RuleLayers = None, policy_dirs: Sequenc
     each folder of `rules_dir` (and its policies/) and of `policy_dirs` over them."""
     layers = [rules_dir] if isinstance(rules_dir, Path) else list(rules_dir or ())
     templates = load_templates(layers)
-    folders = [bundled_rules_dir(), *layers]
-    policies = layered_policies([*(f / "policies" for f in folders), *policy_dirs])
+    policies = layered_policies(default_policy_dirs(layers, policy_dirs))
     if fmt == "md":
         return render_md(templates, policies)
     if fmt == "text":

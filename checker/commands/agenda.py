@@ -45,19 +45,20 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..api import load, run_check
+    from ..api import check_loaded, load
     from ..authoring.agenda import build_agenda, render_ics, render_json, render_json_all, render_text
+    from ..language.templates import load_templates
     from ..report.escape import human
 
     as_of_text = settings.as_of_text(args)
     as_of = None if as_of_text is None else parse_as_of(as_of_text)
-    rules = settings.rule_layers(args)
+    templates = load_templates(settings.rule_layers(args))  # read once for every contract
     agendas = []
     skipped = 0
     for contract_file in settings.contracts(args):
-        contract, templates = load(contract_file, rules)
-        result = run_check(contract_file, settings.event_logs(args, contract_file), as_of, rules, args.lenient,
-                           args.jobs, show_progress=sys.stderr.isatty())
+        contract, _ = load(contract_file, templates=templates)
+        result = check_loaded(contract, templates, settings.event_logs(args, contract_file), as_of, args.lenient,
+                              args.jobs, show_progress=sys.stderr.isatty())
         agendas.append(build_agenda(result, list(contract.contract.parties),
                                     {c.template: templates[c.template].template for c in contract.contract.clauses}, args.days))
         for s in result.skipped:

@@ -10,15 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheckError
+from ..findings import FAIL_LEVELS
 from ..report.escape import human
 from . import settings, write_report
-
-FAIL_LEVELS: dict[str, tuple[str, ...]] = {
-    "breach": ("breach",),
-    "grey": ("breach", "grey"),
-    "pending": ("breach", "grey", "pending"),
-    "never": (),
-}
 
 
 def parse_as_of(text: str) -> dt.datetime:
@@ -88,6 +82,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..api import run_check
+    from ..language.templates import load_templates
     from ..report import RenderOptions, render
 
     as_of_text = settings.as_of_text(args)
@@ -101,11 +96,11 @@ def run(args: argparse.Namespace) -> int:
         waivers = load_waivers(waivers_file)
         check_waiver_targets(waivers)
     contracts = settings.contracts(args)
-    rules = settings.rule_layers(args)
+    templates = load_templates(settings.rule_layers(args))  # read once for every contract
     results = []
     for contract in contracts:
-        result = run_check(contract, settings.event_logs(args, contract), as_of, rules, args.lenient, args.jobs,
-                           show_progress=sys.stderr.isatty())
+        result = run_check(contract, settings.event_logs(args, contract), as_of, lenient=args.lenient, jobs=args.jobs,
+                           show_progress=sys.stderr.isatty(), templates=templates)
         if waivers is not None:
             from ..authoring.waivers import apply_waivers, waiver_notes
 

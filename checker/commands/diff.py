@@ -17,11 +17,11 @@ import orjson
 
 from ..authoring.clausediff import ContractDiff, Held, Period, TermChange, jsonable
 from ..errors import CheckError
-from ..findings import Finding
+from ..findings import FAIL_LEVELS, Finding
 from ..models import VERDICT_ORDER
 from ..report.escape import human
 from . import settings, write_report
-from .check import FAIL_LEVELS, add_rules_option
+from .check import add_rules_option
 
 FORMATS = ("text", "json", "md")
 

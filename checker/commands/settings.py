@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from ..errors import CheckError
 from ..read.workspace import Workspace
@@ -19,13 +20,19 @@ def workspace(args: argparse.Namespace) -> Workspace | None:
     return ws
 
 
+def _chosen(args: argparse.Namespace, flag: str, key: str | None = None) -> Any:
+    """The command line's value of `flag` when given, else the config's `key` (default: the same
+    name), else None."""
+    given = getattr(args, flag, None)
+    if given is not None:
+        return given
+    ws = workspace(args)
+    return getattr(ws, key or flag, None) if ws is not None else None
+
+
 def rule_layers(args: argparse.Namespace) -> list[Path]:
     """Folders of templates over the bundled ones: --rules (repeatable), else the config's `rules`."""
-    given: list[Path] | None = getattr(args, "rules", None)
-    if given:
-        return list(given)
-    ws = workspace(args)
-    return list(ws.rules) if ws is not None else []
+    return list(_chosen(args, "rules") or ())
 
 
 def policy_folders(args: argparse.Namespace) -> list[Path]:
@@ -75,25 +82,15 @@ def contracts(args: argparse.Namespace) -> list[Path]:
 
 
 def as_of_text(args: argparse.Namespace) -> str | None:
-    given: str | None = getattr(args, "as_of", None)
-    if given is not None:
-        return given
-    ws = workspace(args)
-    return ws.as_of if ws is not None else None
+    chosen: str | None = _chosen(args, "as_of")
+    return chosen
 
 
 def fail_on(args: argparse.Namespace, default: str, config_key: str = "fail_on") -> str:
-    given: str | None = getattr(args, "fail_on", None)
-    if given is not None:
-        return given
-    ws = workspace(args)
-    configured: str | None = getattr(ws, config_key, None) if ws is not None else None
-    return configured or default
+    chosen: str | None = _chosen(args, "fail_on", config_key)
+    return chosen or default
 
 
 def waivers_file(args: argparse.Namespace) -> Path | None:
-    given: Path | None = getattr(args, "waivers", None)
-    if given is not None:
-        return given
-    ws = workspace(args)
-    return ws.waivers if ws is not None else None
+    chosen: Path | None = _chosen(args, "waivers")
+    return chosen

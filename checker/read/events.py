@@ -688,21 +688,35 @@ def read_events(paths: list[str], lenient: bool = False, stdin_format: str = ".j
         data = _read_bytes(path)
         log.sources.append(name)
         for line, record in READERS[suffix](name, data):
-            try:
-                if isinstance(record, Exception):
-                    raise record
-                event = build_event(record, name, line, seq)
-                if event.id in seen:
-                    first = log.events[seen[event.id]]
-                    raise ValueError(f"duplicate event id {shorten(event.id)} (first at {first.file}:{first.line})")
-            except ValueError as exc:
-                col = exc.col if isinstance(exc, LineError) else None
-                if not lenient:
-                    raise CheckError(str(exc), name, line, col) from None
-                kept = dict(record) if isinstance(record, dict) else None
-                log.skipped.append(SkippedLine(file=name, line=line, error=str(exc), record=kept))
-                continue
-            seen[event.id] = len(log.events)
-            log.events.append(event)
-            seq += 1
+            seq = accept(log, seen, record, name, line, seq, lenient, CheckError)
     return log
+
+
+def accept(log: EventLog, seen: dict[str, int], record: Any, name: str, line: int, seq: int,
+           lenient: bool, refusal: type[CheckError]) -> int:
+    """Validate one record of a source and append its event to `log` (ids unique across the
+    log); a bad one is refused as `refusal` at its line, or under `lenient` recorded as skipped.
+    A reader's error comes as the record itself (an Exception, which may carry `.record`: what
+    could still be read of it). Returns the next sequence number."""
+    # build_event's fast path takes id, time, type and actor out of a Clean record: a skipped
+    # record keeps them (the verdicts it may touch are found through them).
+    snapshot = dict(record) if lenient and type(record) is Clean else None
+    try:
+        if isinstance(record, Exception):
+            raise record
+        event = build_event(record, name, line, seq)
+        if event.id in seen:
+            first = log.events[seen[event.id]]
+            raise ValueError(f"duplicate event id {shorten(event.id)} (first at {first.file}:{first.line})")
+    except ValueError as exc:
+        if not lenient:
+            raise refusal(str(exc), name, line, exc.col if isinstance(exc, LineError) else None) from None
+        if isinstance(record, Exception):
+            kept = getattr(record, "record", None)
+        else:
+            kept = snapshot or (dict(record) if isinstance(record, dict) else None)
+        log.skipped.append(SkippedLine(file=name, line=line, error=str(exc), record=kept))
+        return seq
+    seen[event.id] = len(log.events)
+    log.events.append(event)
+    return seq + 1

@@ -37,19 +37,11 @@ import argparse
 import re
 from collections.abc import Sequence
 from contextlib import closing
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import CheckError, shorten
-from .events import (
-    Clean,
-    EventLog,
-    SkippedLine,
-    build_event,
-)
-from .rows import RowError, RowProblem
-
-if TYPE_CHECKING:
-    pass
+from ..errors import CheckError
+from .events import EventLog, accept
+from .rows import RowError
 
 TABLE_FLAGS = "--events-table/--events-query"
 
@@ -186,25 +178,7 @@ def read_source(source: EventSource, log: EventLog, seen: dict[str, int], seq: i
     log.sources.append(name)
     with closing(rows):
         for row, record in rows:
-            # build_event's fast path takes id, time, type and actor out of a Clean record: a
-            # skipped row keeps them (the verdicts it may touch are found through them).
-            snapshot = dict(record) if lenient and type(record) is Clean else None
-            try:
-                if isinstance(record, RowProblem):
-                    raise record
-                event = build_event(record, name, row, seq)
-                if event.id in seen:
-                    first = log.events[seen[event.id]]
-                    raise ValueError(f"duplicate event id {shorten(event.id)} (first at {first.file}:{first.line})")
-            except ValueError as exc:
-                if not lenient:
-                    raise RowError(str(exc), name, row) from None
-                kept = record.record if isinstance(record, RowProblem) else snapshot or dict(record)
-                log.skipped.append(SkippedLine(file=name, line=row, error=str(exc), record=kept))
-                continue
-            seen[event.id] = len(log.events)
-            log.events.append(event)
-            seq += 1
+            seq = accept(log, seen, record, name, row, seq, lenient, RowError)
     return seq
 
 

@@ -15,13 +15,12 @@ from typing import Any
 
 import orjson
 
-from ..findings import CheckResult
+from ..findings import FAIL_LEVELS, CheckResult
 from ..models import VERDICT_ORDER
 from . import RenderOptions, render
 from .escape import human
 
 SCHEMA = "contract-check/workspace/1"
-FAILING = {"breach": ("breach",), "grey": ("breach", "grey"), "pending": ("breach", "grey", "pending"), "never": ()}
 
 
 def totals(results: Sequence[CheckResult]) -> dict[str, int]:
@@ -33,7 +32,7 @@ def totals(results: Sequence[CheckResult]) -> dict[str, int]:
 
 
 def _failing(result: CheckResult, options: RenderOptions) -> bool:
-    return bool(result.failing(FAILING.get(options.fail_on, FAILING["breach"]))) or bool(result.skipped)
+    return bool(result.failing(FAIL_LEVELS.get(options.fail_on, FAIL_LEVELS["breach"]))) or bool(result.skipped)
 
 
 def render_workspace(fmt: str, results: Sequence[CheckResult], options: RenderOptions) -> str:
@@ -96,8 +95,9 @@ def _sarif(results: Sequence[CheckResult], options: RenderOptions) -> str:
     from .escape import json_safe
     from .sarif import document
 
-    runs = [run for result in results for run in document(result)["runs"]]
-    doc = {**document(results[0]), "runs": runs} if results else {"version": "2.1.0", "runs": []}
+    documents = [document(result) for result in results]
+    runs = [run for each in documents for run in each["runs"]]
+    doc = {**documents[0], "runs": runs} if documents else {"version": "2.1.0", "runs": []}
     return json_safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 

@@ -94,7 +94,12 @@ def default_policy_dirs(rules_dir: Path | Sequence[Path] | None, extra: Sequence
     dirs = [bundled_rules_dir() / "policies"]
     dirs += [layer / "policies" for layer in layers if (layer / "policies").is_dir()]
     dirs += list(extra)
-    return list(dict.fromkeys(d.resolve() if d.exists() else d for d in dirs))
+    # The same folder named twice (`--rules rules` in this repository) is read once, where it
+    # first comes, under the name it was given.
+    unique: dict[Path, Path] = {}
+    for folder in dirs:
+        unique.setdefault(folder.resolve() if folder.exists() else folder, folder)
+    return list(unique.values())
 
 
 def load_policies(directories: list[Path]) -> list[Policy]:
